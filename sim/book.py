@@ -1,0 +1,66 @@
+"""The appointment book: hygiene chairs by day and slot, offers, bookings, cancellations.
+
+Slots are practice-local wall times; `slot_time` turns one into simulation seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.calendar import Clock
+from sim.scenario import WEEKDAYS, PracticeConfig, minutes_of
+
+
+class Book:
+    def __init__(self, cfg: PracticeConfig, clock: Clock, zone: str, days: int):
+        self.clock = clock
+        self.zone = zone
+        self.visit_minutes = cfg.hygiene_visit_minutes
+        self.open_minute = np.zeros(7, dtype=np.int32)
+        slots_by_weekday = np.zeros(7, dtype=np.int32)
+        for i, name in enumerate(WEEKDAYS):
+            hours = cfg.opening_hours.get(name)
+            if hours is not None:
+                self.open_minute[i] = minutes_of(hours.open)
+                slots_by_weekday[i] = (minutes_of(hours.close) - minutes_of(hours.open)) // self.visit_minutes
+        self.max_slots = max(1, int(slots_by_weekday.max()))
+        weekday = (clock.start_date.weekday() + np.arange(days)) % 7
+        self.free = np.zeros((days, self.max_slots), dtype=np.int16)
+        open_slots = np.arange(self.max_slots)[None, :] < slots_by_weekday[weekday][:, None]
+        self.free[open_slots] = cfg.hygiene_chairs
+        if cfg.closed_on_federal_holidays:
+            for day in range(days):
+                if clock.is_federal_holiday(day):
+                    self.free[day] = 0
+        self._weekday = weekday
+
+    @property
+    def days(self) -> int:
+        return self.free.shape[0]
+
+    def offer(self, from_day: int, n: int, horizon_days: int) -> list[tuple[int, int]]:
+        """The first open slot on each of the next `n` days that have one, within the horizon."""
+        lo = max(0, from_day)
+        hi = min(self.days, lo + horizon_days)
+        if lo >= hi:
+            return []
+        window = self.free[lo:hi] > 0
+        open_days = np.flatnonzero(window.any(axis=1))[:n]
+        return [(lo + int(d), int(np.argmax(window[d]))) for d in open_days]
+
+    def first_open(self, from_day: int, horizon_days: int = 60) -> tuple[int, int] | None:
+        offered = self.offer(from_day, 1, horizon_days)
+        return offered[0] if offered else None
+
+    def take(self, day: int, slot: int) -> None:
+        if self.free[day, slot] <= 0:
+            raise ValueError(f"slot {day}/{slot} is full")
+        self.free[day, slot] -= 1
+
+    def release(self, day: int, slot: int) -> None:
+        self.free[day, slot] += 1
+
+    def slot_time(self, day: int, slot: int) -> int:
+        """Simulation seconds when the slot starts."""
+        minute = int(self.open_minute[self._weekday[day]]) + slot * self.visit_minutes
+        return self.clock.at_local(self.zone, day, minute)

@@ -1,0 +1,107 @@
+"""Simulation clock <-> local time: zones, DST, US federal holidays, practice hours.
+
+SimPy time is seconds since midnight UTC of the scenario's `start_date`. Every local-time
+question goes through here; offsets are cached per zone and UTC hour (US offsets change only
+on the hour), so converting a contact's time costs a dict look-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+DAY_S = 86_400
+HOUR_S = 3_600
+
+
+@lru_cache(maxsize=None)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=64)
+def federal_holidays(year: int) -> frozenset[date]:
+    """US federal holidays, observed dates included (3 July 2026 for the Fourth)."""
+    return frozenset(holidays_lib.country_holidays("US", years=year, observed=True).keys())
+
+
+@dataclass(slots=True)
+class Clock:
+    """Converts between simulation seconds and local wall time for one scenario."""
+
+    start_date: date
+    epoch_utc: datetime = field(init=False)
+    _epoch_s: int = field(init=False)
+    _offsets: dict[tuple[str, int], int] = field(init=False, default_factory=dict)
+    _local_to_sim: dict[tuple[str, int, int], int] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.epoch_utc = datetime(
+            self.start_date.year, self.start_date.month, self.start_date.day, tzinfo=UTC
+        )
+        self._epoch_s = int(self.epoch_utc.timestamp())
+
+    # --- sim seconds -> local -------------------------------------------------------------
+    def utc_offset_s(self, zone_name: str, t: float) -> int:
+        """The zone's UTC offset in seconds at simulation time `t`."""
+        hour = int(t // HOUR_S)
+        key = (zone_name, hour)
+        offset = self._offsets.get(key)
+        if offset is None:
+            instant = self.epoch_utc + timedelta(seconds=hour * HOUR_S)
+            offset = int(zone(zone_name).utcoffset(instant.astimezone(zone(zone_name))).total_seconds())  # type: ignore[union-attr]
+            self._offsets[key] = offset
+        return offset
+
+    def local_seconds(self, zone_name: str, t: float) -> float:
+        """Seconds since the scenario's start, on the zone's local wall clock."""
+        return t + self.utc_offset_s(zone_name, t)
+
+    def local_day(self, zone_name: str, t: float) -> int:
+        """The local calendar day (0 = start_date) at simulation time `t`."""
+        return int(self.local_seconds(zone_name, t) // DAY_S)
+
+    def local_minute_of_day(self, zone_name: str, t: float) -> int:
+        return int(self.local_seconds(zone_name, t) % DAY_S // 60)
+
+    def local_datetime(self, zone_name: str, t: float) -> datetime:
+        return (self.epoch_utc + timedelta(seconds=t)).astimezone(zone(zone_name))
+
+    def utc_datetime(self, t: float) -> datetime:
+        return self.epoch_utc + timedelta(seconds=t)
+
+    def unix_seconds(self, t: float) -> int:
+        return self._epoch_s + int(t)
+
+    # --- local -> sim seconds -------------------------------------------------------------
+    def at_local(self, zone_name: str, day: int, minute_of_day: int) -> int:
+        """Simulation seconds of local wall time `minute_of_day` on local day `day`.
+
+        A wall time skipped by a DST change (02:30 on the spring-forward day) maps to the
+        instant an hour later, as zoneinfo's `fold=0` does.
+        """
+        key = (zone_name, day, minute_of_day)
+        t = self._local_to_sim.get(key)
+        if t is None:
+            extra_days, minute = divmod(minute_of_day, 1440)
+            d = self.start_date + timedelta(days=day + extra_days)
+            hours, minutes = divmod(minute, 60)
+            local = datetime(d.year, d.month, d.day, hours, minutes, tzinfo=zone(zone_name))
+            t = int(local.timestamp()) - self._epoch_s
+            self._local_to_sim[key] = t
+        return t
+
+    def date_of(self, day: int) -> date:
+        return self.start_date + timedelta(days=day)
+
+    def weekday(self, day: int) -> int:
+        """0 = Monday ... 6 = Sunday, of local day `day`."""
+        return (self.start_date.weekday() + day) % 7
+
+    def is_federal_holiday(self, day: int) -> bool:
+        d = self.date_of(day)
+        return d in federal_holidays(d.year)

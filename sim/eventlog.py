@@ -1,0 +1,235 @@
+"""Columnar event buffers, the Parquet writer and the run manifest.
+
+One recorder per practice collects rows as plain Python lists (cheap to append in the hot
+path); `tables()` turns them into Arrow tables with the documented schemas. `write_run`
+writes a run directory atomically: every file goes to a temporary name, then is renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FORMAT_VERSION = 1
+TS = pa.timestamp("s", tz="UTC")
+
+ATTEMPTS_SCHEMA = pa.schema(
+    [
+        ("attempt_id", pa.int64()),
+        ("practice_id", pa.int32()),
+        ("patient_id", pa.int64()),
+        ("t_utc", TS),
+        ("channel", pa.string()),
+        ("phone", pa.string()),
+        ("purposes", pa.string()),
+        ("result", pa.string()),
+        ("answered_by", pa.string()),
+        ("duration_s", pa.int32()),
+        ("message", pa.string()),
+        ("outcome", pa.string()),
+        ("covered_patient_ids", pa.string()),
+    ]
+)
+OPTOUTS_SCHEMA = pa.schema(
+    [
+        ("practice_id", pa.int32()),
+        ("patient_id", pa.int64()),
+        ("t_utc", TS),
+        ("channel", pa.string()),
+        ("scope", pa.string()),
+        ("how", pa.string()),
+        ("kind", pa.string()),
+        ("pause_until_utc", TS),
+        ("text", pa.string()),
+    ]
+)
+BOOKINGS_SCHEMA = pa.schema(
+    [
+        ("booking_id", pa.int64()),
+        ("practice_id", pa.int32()),
+        ("patient_id", pa.int64()),
+        ("t_utc", TS),
+        ("appointment_utc", TS),
+        ("use_case", pa.string()),
+        ("via", pa.string()),
+        ("attempt_id", pa.int64()),
+    ]
+)
+APPOINTMENTS_SCHEMA = pa.schema(
+    [
+        ("appointment_id", pa.int64()),
+        ("practice_id", pa.int32()),
+        ("patient_id", pa.int64()),
+        ("t_utc", TS),
+        ("kind", pa.string()),
+        ("status", pa.string()),
+        ("booking_id", pa.int64()),
+        ("fee", pa.float64()),
+    ]
+)
+DEFERRALS_SCHEMA = pa.schema(
+    [
+        ("practice_id", pa.int32()),
+        ("patient_id", pa.int64()),
+        ("t_utc", TS),
+        ("channel", pa.string()),
+        ("purposes", pa.string()),
+        ("rule_id", pa.string()),
+        ("action", pa.string()),
+        ("t_next_utc", TS),
+    ]
+)
+PRACTICES_SCHEMA = pa.schema(
+    [
+        ("practice_id", pa.int32()),
+        ("name", pa.string()),
+        ("street", pa.string()),
+        ("city", pa.string()),
+        ("state", pa.string()),
+        ("zip", pa.string()),
+        ("tz", pa.string()),
+        ("phone", pa.string()),
+    ]
+)
+SCHEMAS = {
+    "attempts": ATTEMPTS_SCHEMA,
+    "optouts": OPTOUTS_SCHEMA,
+    "bookings": BOOKINGS_SCHEMA,
+    "appointments": APPOINTMENTS_SCHEMA,
+    "deferrals": DEFERRALS_SCHEMA,
+}
+TIME_COLUMNS = {"t_utc", "pause_until_utc", "appointment_utc", "t_next_utc"}
+
+
+@dataclass(slots=True)
+class Recorder:
+    """Rows of every event table for one practice; times are simulation seconds until `tables`."""
+
+    epoch_s: int
+    id_base: int = 0
+    columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.columns = {name: {f.name: [] for f in schema} for name, schema in SCHEMAS.items()}
+
+    def add(self, table: str, **row: Any) -> int:
+        """Append one row; returns its index in the table."""
+        cols = self.columns[table]
+        for key, values in cols.items():
+            values.append(row[key])
+        return len(cols[next(iter(cols))]) - 1
+
+    def count(self, table: str) -> int:
+        return len(next(iter(self.columns[table].values())))
+
+    def next_id(self, table: str) -> int:
+        return self.id_base + self.count(table) + 1
+
+    def set(self, table: str, index: int, **values: Any) -> None:
+        for key, value in values.items():
+            self.columns[table][key][index] = value
+
+    def tables(self) -> dict[str, pa.Table]:
+        out = {}
+        for name, schema in SCHEMAS.items():
+            arrays = []
+            for f in schema:
+                values = self.columns[name][f.name]
+                if f.name in TIME_COLUMNS:
+                    arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+                    mask = np.isnan(arr)
+                    seconds = np.where(mask, 0, arr).astype(np.int64) + self.epoch_s
+                    arrays.append(pa.array(seconds, type=pa.int64(), mask=mask).cast(TS))
+                else:
+                    arrays.append(pa.array(values, type=f.type))
+            out[name] = pa.Table.from_arrays(arrays, schema=schema)
+        return out
+
+
+def patients_table(patients: Any, start_date: Any) -> pa.Table:
+    """patients.parquet: one row per patient, PMS-shaped, as the PMS stood at the start."""
+    p = patients
+    start = np.datetime64(start_date, "D")
+    cols: dict[str, pa.Array] = {
+        "patient_id": pa.array(p.patient_id, pa.int64()),
+        "practice_id": pa.array(p.practice_id, pa.int32()),
+        "first_name": pa.array(p.first_name.tolist(), pa.string()),
+        "last_name": pa.array(p.last_name.tolist(), pa.string()),
+        "birth_date": pa.array(p.birth_date.astype("datetime64[D]"), pa.date32()),
+        "sex": pa.array(p.sex.tolist(), pa.string()),
+        "household_id": pa.array(p.household_id, pa.int64()),
+        "guarantor_id": pa.array(p.guarantor_id, pa.int64()),
+        "street": pa.array(p.street.tolist(), pa.string()),
+        "city": pa.array(p.city.tolist(), pa.string()),
+        "state": pa.array(p.state.tolist(), pa.string()),
+        "zip": pa.array(p.zip.tolist(), pa.string()),
+        "phone": pa.array(p.phone.tolist(), pa.string()),
+        "phone_type": pa.array(p.phone_type.tolist(), pa.string()),
+        "phone_shared": pa.array(p.phone_shared, pa.bool_()),
+        "phone_state": pa.array(p.phone_state.tolist(), pa.string()),
+        "tz_address": pa.array(p.tz_address.tolist(), pa.string()),
+        "tz_phone": pa.array(p.tz_phone.tolist(), pa.string()),
+        "language": pa.array(p.language.tolist(), pa.string()),
+        "status": pa.array(p.status.tolist(), pa.string()),
+        "perio": pa.array(p.perio, pa.bool_()),
+        "recall_interval_months": pa.array(p.recall_interval_months, pa.int8()),
+        "recall_type": pa.array(p.recall_type.tolist(), pa.string()),
+        "last_hygiene_date": pa.array(start + p.last_hygiene_day.astype("timedelta64[D]"), pa.date32()),
+        "recall_due_date": pa.array(start + p.recall_due_day.astype("timedelta64[D]"), pa.date32()),
+        "preferred_contact": pa.array(p.preferred_contact.tolist(), pa.string()),
+        "text_allowed": pa.array(p.text_allowed, pa.bool_()),
+        "no_voicemail": pa.array(p.no_voicemail, pa.bool_()),
+        "consent_healthcare": pa.array(p.consent_healthcare, pa.bool_()),
+        "consent_written": pa.array(p.consent_written, pa.bool_()),
+        "do_not_call": pa.array(p.do_not_call, pa.bool_()),
+    }
+    return pa.table(cols)
+
+
+def practices_table(practices: list[Any]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {f.name: getattr(pr, f.name) for f in PRACTICES_SCHEMA}
+            for pr in practices
+        ],
+        schema=PRACTICES_SCHEMA,
+    )
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write `table` to `path` atomically, reproducibly (same table, same bytes), zstd-compressed."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+    os.replace(tmp, path)
+
+
+def write_json(data: Any, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=False, default=str)
+        f.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def write_run(out_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], kpis: dict[str, Any]) -> None:
+    """Write a run directory: every table as Parquet, then kpis.json, then run.json last.
+
+    run.json is written last, so a directory with a run.json holds a complete run.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stale = out_dir / "run.json"
+    if stale.exists():
+        stale.unlink()
+    for name, table in tables.items():
+        write_parquet(table, out_dir / f"{name}.parquet")
+    write_json(kpis, out_dir / "kpis.json")
+    write_json(manifest, out_dir / "run.json")
