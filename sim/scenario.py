@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.yamlio import load_model
 
@@ -145,12 +145,13 @@ class RecallConfig(Strict):
     p_opt_out_if_reached: Probability = Field(0.01, description="Reached patients who opt out")
     p_stop_reply: Probability = Field(0.005, description="Texts answered with STOP")
 
-    @model_validator(mode="after")
-    def _increasing(self) -> RecallConfig:
-        days = [s.day for s in self.cadence]
+    @field_validator("cadence")
+    @classmethod
+    def _increasing(cls, cadence: list[CadenceStep]) -> list[CadenceStep]:
+        days = [s.day for s in cadence]
         if days != sorted(set(days)) or days[0] != 0:
             raise ValueError(f"cadence days must start at 0 and increase, found {days}")
-        return self
+        return cadence
 
 
 class CampaignsConfig(Strict):
@@ -203,3 +204,30 @@ def scenario_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "dentsim scenario"
     return schema
+
+
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A new scenario with dotted keys replaced, e.g. {"telephony.lines": 8}; validated again.
+
+    Unknown keys raise KeyError naming the dotted key; bad values raise pydantic's error.
+    """
+    data = scenario.model_dump()
+    for dotted, value in overrides.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
+                raise KeyError(dotted)
+            node = node[part]
+        if leaf not in node and not _allows_key(scenario, parents):
+            raise KeyError(dotted)
+        node[leaf] = value
+    return Scenario.model_validate(data, strict=False)
+
+
+def _allows_key(scenario: Scenario, parents: list[str]) -> bool:
+    """True where the parent is a free mapping (e.g. p_answer_by_hour), not a model."""
+    node: Any = scenario
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
+    return isinstance(node, dict)

@@ -67,7 +67,10 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
         _index(node, (), positions, duplicates, path)
         if duplicates:
             raise InputError(duplicates)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise InputError(_construct_problem(positions, path, e)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
@@ -78,6 +81,23 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
     finally:
         loader.dispose()
     return data, positions
+
+
+_DATE_LIKE = re.compile(r"^(\d{4})-(\d\d?)-(\d\d?)([Tt ].*)?$")
+
+
+def _construct_problem(positions: dict[Path_, Scalar], path: Path, error: Exception) -> str:
+    """Find the scalar YAML could not turn into a value (an impossible date, say)."""
+    from datetime import date
+
+    for at, scalar in positions.items():
+        found = _DATE_LIKE.match(scalar.text or "") if scalar.plain else None
+        if found:
+            try:
+                date(int(found[1]), int(found[2]), int(found[3]))
+            except ValueError as bad:
+                return f"{path}:{scalar.line}: {_dotted(at)}: not a valid date ({bad}), found {scalar.text}"
+    return f"{path}:1: a value YAML cannot read: {error}"
 
 
 def _index(node: yaml.Node, at: Path_, out: dict[Path_, Scalar], dups: list[str], path: Path) -> None:
@@ -209,7 +229,9 @@ def _explain(err: Any, loc: Path_, scalar: Scalar | None, model: type[BaseModel]
     else:
         text = err["msg"]
         text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        msg = f"{text[0].lower()}{text[1:]}, found {_kind(value)}"
+        msg = f"{text[0].lower()}{text[1:]}"
+        if not isinstance(value, dict | list):
+            msg += f", found {_kind(value)}"
     return f"{msg}: {trap}" if trap else msg
 
 
@@ -235,7 +257,11 @@ def _yaml_trap(value: Any, scalar: Scalar | None) -> str | None:
     if isinstance(value, bool) and raw.lower() in _YAML11_BOOLS:
         return f"YAML reads the unquoted word {raw} as {str(value).lower()}; quote it ('{raw}') if you meant the text"
     if isinstance(value, int) and _SEXAGESIMAL.match(raw):
-        return f"YAML reads the unquoted {raw} as the base-60 number {value}; quote it ('{raw}')"
+        quoted = raw
+        if raw.count(":") == 1:
+            hours, minutes = raw.split(":")
+            quoted = f"{int(hours):02d}:{int(minutes):02d}"
+        return f"YAML reads the unquoted {raw} as the base-60 number {value}; quote it: '{quoted}'"
     if isinstance(value, str) and _FLOAT_TEXT.match(raw):
         return f"YAML reads {raw} as text, not a number (it needs a dot and a signed exponent); write it as {float(raw)!r}"
     return None

@@ -1,0 +1,71 @@
+"""Shared plumbing for the agents' data files: where the built-ins live, and one-line errors.
+
+Scripts, personas and cases all report cross-reference problems (an unknown state, an
+unreachable one) as `FILE:LINE: key.path: problem`, like `sim.yamlio` does for schema errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from sim.errors import InputError
+from sim.yamlio import Scalar, read_yaml, validate_data
+
+M = TypeVar("M", bound=BaseModel)
+KeyPath = tuple[str | int, ...]
+
+
+def builtin_dir(package: str) -> Path:
+    """The folder of a data package shipped with dentsim (e.g. `agents.scripts`)."""
+    root = resources.files(package)
+    if not isinstance(root, Path):  # pragma: no cover - only for zipped installs
+        raise InputError(f"{package}: built-in data must be installed as files, not zipped")
+    return root
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files of a folder, sorted by name, or an InputError if it is not a folder."""
+    if not folder.exists():
+        raise InputError(f"{folder}: folder not found")
+    if not folder.is_dir():
+        raise InputError(f"{folder}: expected a folder of YAML files")
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_with_positions(path: Path, model: type[M]) -> tuple[M, dict[KeyPath, Scalar]]:
+    """Validate a YAML file as `model` and keep the key positions for cross-reference errors."""
+    data, positions = read_yaml(path)
+    return validate_data(data, positions, model, path), positions
+
+
+def dotted(key_path: KeyPath) -> str:
+    out = ""
+    for part in key_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def problem(path: Path, positions: dict[KeyPath, Scalar], key_path: KeyPath, message: str) -> str:
+    """One error line: the file, the line of the nearest known key, the key path, the problem."""
+    line = 1
+    for cut in range(len(key_path), -1, -1):
+        if key_path[:cut] in positions:
+            line = positions[key_path[:cut]].line
+            break
+    return f"{path}:{line}: {dotted(key_path)}: {message}"
+
+
+def unknown(what: str, name: Any, known: Iterable[str]) -> str:
+    """"unknown state 'ofer'; did you mean 'offer'?" or the list of what is allowed."""
+    options = sorted(set(known))
+    hint = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
+    if hint:
+        return f"unknown {what} '{name}'; did you mean '{hint[0]}'?"
+    listed = ", ".join(options[:30]) + (", ..." if len(options) > 30 else "")
+    return f"unknown {what} '{name}'; expected one of: {listed}"

@@ -1,0 +1,130 @@
+"""Recognise an opt-out in free text (a spoken line or an SMS reply): hard, soft, or none.
+
+The phrases are data (`agents/opt_out.yaml`); agents, the conformance suite, the engine and
+the audit all call `classify_opt_out`, so they agree on what counts as "stop".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from sim.yamlio import load_model
+
+OptOut = Literal["hard", "soft"]
+
+# Accents and typographic apostrophes folded so "más" = "mas" and "don’t" = "don't".
+_FOLD = str.maketrans(
+    {
+        "á": "a",
+        "à": "a",
+        "â": "a",
+        "ä": "a",
+        "é": "e",
+        "è": "e",
+        "ê": "e",
+        "ë": "e",
+        "í": "i",
+        "ì": "i",
+        "î": "i",
+        "ï": "i",
+        "ó": "o",
+        "ò": "o",
+        "ô": "o",
+        "ö": "o",
+        "ú": "u",
+        "ù": "u",
+        "û": "u",
+        "ü": "u",
+        "ñ": "n",
+        "’": "",
+        "‘": "",
+        "'": "",
+        "`": "",
+    }
+)
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_DO_NOT = re.compile(r"\bdo not\b")
+
+
+class OptOutPhrases(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    source: str
+    hard_keywords: list[str]
+    hard_phrases: list[str]
+    soft_phrases: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutClassifier:
+    """The compiled phrase lists."""
+
+    hard_keywords: frozenset[str]
+    hard_pattern: re.Pattern[str]
+    soft_pattern: re.Pattern[str]
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and apostrophes folded, punctuation to single spaces."""
+    folded = text.lower().translate(_FOLD)
+    words = _NON_WORD.sub(" ", folded).strip()
+    return _DO_NOT.sub("dont", words)
+
+
+def _alternation(phrases: list[str]) -> re.Pattern[str]:
+    normalised = sorted({normalise(p) for p in phrases if normalise(p)}, key=len, reverse=True)
+    if not normalised:
+        return re.compile(r"(?!)")  # matches nothing
+    body = "|".join(re.escape(p) for p in normalised)
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
+def compile_phrases(phrases: OptOutPhrases) -> OptOutClassifier:
+    return OptOutClassifier(
+        hard_keywords=frozenset(normalise(k) for k in phrases.hard_keywords),
+        hard_pattern=_alternation(phrases.hard_phrases),
+        soft_pattern=_alternation(phrases.soft_phrases),
+    )
+
+
+@lru_cache(maxsize=8)
+def load_classifier(path: Path | None = None) -> OptOutClassifier:
+    """The classifier for a phrase file (default: the built-in `agents/opt_out.yaml`)."""
+    if path is None:
+        with resources.as_file(resources.files("agents").joinpath("opt_out.yaml")) as p:
+            return compile_phrases(load_model(p, OptOutPhrases))
+    return compile_phrases(load_model(path, OptOutPhrases))
+
+
+def builtin_phrases() -> OptOutPhrases:
+    """The built-in phrase lists, as data (for personas that speak them and for tests)."""
+    with resources.as_file(resources.files("agents").joinpath("opt_out.yaml")) as p:
+        return load_model(p, OptOutPhrases)
+
+
+@lru_cache(maxsize=8192)
+def classify_opt_out(text: str) -> OptOut | None:
+    """'hard' if `text` revokes consent, 'soft' if the patient will get in touch when ready, else None.
+
+    >>> classify_opt_out("Please stop calling me."), classify_opt_out("No me llames más")
+    ('hard', 'hard')
+    >>> classify_opt_out("I'll call you when I'm ready"), classify_opt_out("Tuesday works")
+    ('soft', None)
+    """
+    if not text:
+        return None
+    classifier = load_classifier()
+    words = normalise(text)
+    if words in classifier.hard_keywords or classifier.hard_pattern.search(words):
+        return "hard"
+    if classifier.soft_pattern.search(words):
+        return "soft"
+    return None
+

@@ -1,0 +1,144 @@
+"""Bad scenario input: one clear FILE:LINE: key.path message per problem, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from tests.conftest import BASELINE
+
+BASE_TEXT = BASELINE.read_text()
+
+
+def edit(old: str, new: str) -> str:
+    assert old in BASE_TEXT, old
+    return BASE_TEXT.replace(old, new, 1)
+
+
+CASES = {
+    "misspelt_key": (
+        edit("  lines: 4 ", "  lynes: 4 "),
+        r"telephony\.lynes: unknown key 'lynes'; did you mean 'lines'\?",
+    ),
+    "probability_above_one": (
+        edit("    p_book_if_reached: 0.5 ", "    p_book_if_reached: 1.5 "),
+        r"campaigns\.recall\.p_book_if_reached: .*less than or equal to 1, found 1\.5",
+    ),
+    "no_read_as_false": (
+        edit("caller_id: practice_main", "caller_id: no"),
+        r"telephony\.caller_id: .*found false: YAML reads the unquoted word no as false",
+    ),
+    "exponent_read_as_text": (
+        edit("p_stop_reply: 0.005 ", "p_stop_reply: 5e-3 "),
+        r"campaigns\.recall\.p_stop_reply: expected a number, found '5e-3': YAML reads 5e-3 as text",
+    ),
+    "clock_time_read_as_base_60": (
+        edit('planning_time: "07:00"', "planning_time: 9:30"),
+        r"strategy\.planning_time: expected text, found 570: .*base-60 number 570; quote it: '09:30'",
+    ),
+    "impossible_date": (
+        edit("start_date: 2026-01-05 ", "start_date: 2026-13-05 "),
+        r"start_date: not a valid date .*found 2026-13-05",
+    ),
+    "tab_in_indentation": (
+        edit("  lines: 4 ", "\tlines: 4 "),
+        r"a tab character in the indentation",
+    ),
+    "duplicate_key": (
+        edit("days: 365 ", "days: 365\ndays: 300 "),
+        r"days: duplicate key 'days' \(first given at line \d+\)",
+    ),
+    "not_yaml": ("name: [x\n  foo: }\n", r"not valid YAML"),
+    "empty_file": ("# only a comment\n", r"the file is empty"),
+    "top_level_list": ("- a\n- b\n", r"expected a mapping of keys at the top level, found a list"),
+    "unknown_channel": (
+        edit("{day: 3, channel: sms}", "{day: 3, channel: fax}"),
+        r"campaigns\.recall\.cadence\[1\]\.channel: expected one of 'voice' or 'sms', found 'fax'",
+    ),
+    "closing_before_opening": (
+        edit('mon: {open: "08:00", close: "17:00"}', 'mon: {open: "17:00", close: "08:00"}'),
+        r"practice\.opening_hours\.mon: close \(08:00\) must be after open \(17:00\)",
+    ),
+    "missing_required_key": (
+        edit("  state: CA ", "  # state removed"),
+        r"practice\.state: missing required key 'state'",
+    ),
+    "text_for_a_number": (
+        edit("  patients: 1800 ", "  patients: lots "),
+        r"population\.patients: expected a whole number, found 'lots'",
+    ),
+    "cadence_not_increasing": (
+        edit("{day: 10, channel: voice}", "{day: 2, channel: voice}"),
+        r"campaigns\.recall\.cadence: .*start at 0 and increase",
+    ),
+    "unknown_state": (
+        edit("  state: CA ", "  state: ZZ "),
+        r"practice\.state: expected one of .*found 'ZZ'",
+    ),
+}
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_scenario_gets_one_clear_line_and_exit_code_2(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, pattern = CASES[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert re.match(rf"^{re.escape(str(path))}:\d+: ", lines[0]), lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_error_names_the_line_of_the_offending_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = edit("  lines: 4 ", "  lynes: 4 ")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    main(["validate", str(path)])
+    assert capsys.readouterr().err.startswith(f"{path}:{line_of(text, 'lynes')}: ")
+
+
+def test_several_problems_are_all_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = edit("  lines: 4 ", "  lynes: 4 ").replace("p_busy: 0.03", "p_busy: 3")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "lynes" in err[0] and "p_busy" in err[1]
+
+
+def test_missing_file_and_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml: file not found" in capsys.readouterr().err
+    assert main(["run", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_run_with_bad_scenario_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(edit("  lines: 4 ", "  lines: 0 "))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
+    assert not out.exists()
+
+
+def test_valid_scenario_validates_and_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(BASELINE)]) == 0
+    capsys.readouterr()
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "dentsim scenario"
+    assert {"practice", "telephony", "campaigns"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
