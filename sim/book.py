@@ -22,7 +22,9 @@ class Book:
             hours = cfg.opening_hours.get(name)
             if hours is not None:
                 self.open_minute[i] = minutes_of(hours.open)
-                slots_by_weekday[i] = (minutes_of(hours.close) - minutes_of(hours.open)) // self.visit_minutes
+                slots_by_weekday[i] = (
+                    minutes_of(hours.close) - minutes_of(hours.open)
+                ) // self.visit_minutes
         self.max_slots = max(1, int(slots_by_weekday.max()))
         weekday = (clock.start_date.weekday() + np.arange(days)) % 7
         self.free = np.zeros((days, self.max_slots), dtype=np.int16)

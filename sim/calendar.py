@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -18,7 +18,7 @@ DAY_S = 86_400
 HOUR_S = 3_600
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -53,7 +53,8 @@ class Clock:
         offset = self._offsets.get(key)
         if offset is None:
             instant = self.epoch_utc + timedelta(seconds=hour * HOUR_S)
-            offset = int(zone(zone_name).utcoffset(instant.astimezone(zone(zone_name))).total_seconds())  # type: ignore[union-attr]
+            local = instant.astimezone(zone(zone_name))
+            offset = int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
             self._offsets[key] = offset
         return offset
 

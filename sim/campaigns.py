@@ -27,6 +27,7 @@ def recall_due(state: PracticeState, cfg: RecallConfig, day: int) -> tuple[np.nd
         & (state.booked_day < 0)
         & ~state.pending
         & (state.recall_due_day - cfg.lead_days <= day)
+        & (state.recall_due_day + cfg.max_overdue_days >= day)
     )
     starting = wanted & (state.episode_start_day < 0) & (state.episode_retry_day <= day)
     state.episode_start_day[starting] = day

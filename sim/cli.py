@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,9 @@ def _load(path: str, seed: int | None = None) -> Scenario:
 
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [runs/NAME]")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [runs/NAME]"
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed")
 @click.option("--quiet", is_flag=True, help="No progress bar or table")
 def run(scenario_file: str, out_dir: str | None, seed: int | None, quiet: bool) -> int:
@@ -47,7 +48,9 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, quiet: bool) 
         result = run_scenario(scenario, target, lambda days: bar.update(task, completed=days))
     if not quiet:
         Console().print(kpi_table(result.kpis, f"{scenario.name} (seed {scenario.seed})"))
-        console.print(f"wrote {target}/ in {result.manifest['timings_s']['simulate']:.2f} s of simulation")
+        console.print(
+            f"wrote {target}/ in {result.manifest['timings_s']['simulate']:.2f} s of simulation"
+        )
     return 0
 
 
@@ -59,7 +62,9 @@ def validate(files: tuple[str, ...]) -> int:
     for f in files:
         try:
             scenario = load_scenario(f)
-            click.echo(f"{f}: valid scenario '{scenario.name}' ({scenario.population.patients} patients, {scenario.days} days)")
+            click.echo(
+                f"{f}: valid scenario '{scenario.name}' ({scenario.population.patients} patients, {scenario.days} days)"
+            )
         except InputError as e:
             problems.extend(e.problems)
     if problems:

@@ -47,7 +47,9 @@ def simulate_practice(
         env.run(until=min(day, scenario.days) * 86_400)
         if progress is not None:
             progress(min(day, scenario.days))
-    return PracticeRun(practice, patients, model.recorder.tables(), model.recorder.count("attempts"))
+    return PracticeRun(
+        practice, patients, model.recorder.tables(), model.recorder.count("attempts")
+    )
 
 
 def mornings(env: simpy.Environment, model: PracticeModel, lines: simpy.Resource) -> Process:
@@ -60,7 +62,9 @@ def mornings(env: simpy.Environment, model: PracticeModel, lines: simpy.Resource
             env.process(contact_process(env, model, lines, touch))
 
 
-def contact_process(env: simpy.Environment, model: PracticeModel, lines: simpy.Resource, touch: Touch) -> Process:
+def contact_process(
+    env: simpy.Environment, model: PracticeModel, lines: simpy.Resource, touch: Touch
+) -> Process:
     yield env.timeout(touch.t - env.now)
     if touch.channel == "voice":
         with lines.request() as line:
@@ -79,7 +83,9 @@ def contact_process(env: simpy.Environment, model: PracticeModel, lines: simpy.R
         env.process(callback_process(env, model, delay_s, patient))
 
 
-def callback_process(env: simpy.Environment, model: PracticeModel, delay_s: float, patient: int) -> Process:
+def callback_process(
+    env: simpy.Environment, model: PracticeModel, delay_s: float, patient: int
+) -> Process:
     yield env.timeout(delay_s)
     visit = model.callback(patient, env.now)
     if visit is not None:
@@ -89,4 +95,6 @@ def callback_process(env: simpy.Environment, model: PracticeModel, delay_s: floa
 def visit_process(env: simpy.Environment, model: PracticeModel, visit: Visit) -> Process:
     if visit.t > env.now:
         yield env.timeout(visit.t - env.now)
-    model.attend(visit)
+    next_visit = model.attend(visit)
+    if next_visit is not None:
+        env.process(visit_process(env, model, next_visit))

@@ -182,7 +182,9 @@ def patients_table(patients: Any, start_date: Any) -> pa.Table:
         "perio": pa.array(p.perio, pa.bool_()),
         "recall_interval_months": pa.array(p.recall_interval_months, pa.int8()),
         "recall_type": pa.array(p.recall_type.tolist(), pa.string()),
-        "last_hygiene_date": pa.array(start + p.last_hygiene_day.astype("timedelta64[D]"), pa.date32()),
+        "last_hygiene_date": pa.array(
+            start + p.last_hygiene_day.astype("timedelta64[D]"), pa.date32()
+        ),
         "recall_due_date": pa.array(start + p.recall_due_day.astype("timedelta64[D]"), pa.date32()),
         "preferred_contact": pa.array(p.preferred_contact.tolist(), pa.string()),
         "text_allowed": pa.array(p.text_allowed, pa.bool_()),
@@ -196,10 +198,7 @@ def patients_table(patients: Any, start_date: Any) -> pa.Table:
 
 def practices_table(practices: list[Any]) -> pa.Table:
     return pa.Table.from_pylist(
-        [
-            {f.name: getattr(pr, f.name) for f in PRACTICES_SCHEMA}
-            for pr in practices
-        ],
+        [{f.name: getattr(pr, f.name) for f in PRACTICES_SCHEMA} for pr in practices],
         schema=PRACTICES_SCHEMA,
     )
 
@@ -220,7 +219,9 @@ def write_json(data: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_run(out_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], kpis: dict[str, Any]) -> None:
+def write_run(
+    out_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], kpis: dict[str, Any]
+) -> None:
     """Write a run directory: every table as Parquet, then kpis.json, then run.json last.
 
     run.json is written last, so a directory with a run.json holds a complete run.

@@ -17,7 +17,16 @@ from sim.engine import simulate_practice
 from sim.eventlog import FORMAT_VERSION, patients_table, practices_table, write_run
 from sim.scenario import Scenario
 
-VERSIONED_PACKAGES = ("dentsim", "simpy", "numpy", "pyarrow", "pydantic", "faker", "holidays", "tzdata")
+VERSIONED_PACKAGES = (
+    "dentsim",
+    "simpy",
+    "numpy",
+    "pyarrow",
+    "pydantic",
+    "faker",
+    "holidays",
+    "tzdata",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +59,7 @@ def run_scenario(
         **run.tables,
     }
     kpis = metrics.kpis(tables)
-    manifest = {
+    manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "scenario": scenario.resolved(),
         "seed": scenario.seed,

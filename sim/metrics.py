@@ -27,7 +27,13 @@ def _ids(table: pa.Table, column: str, mask: Any = None) -> np.ndarray:
     return np.unique(col.to_numpy())
 
 
-def attempt_kpis(attempts: pa.Table, bookings: pa.Table, optouts: pa.Table, appointments: pa.Table, use_case: str | None) -> dict[str, Any]:
+def attempt_kpis(
+    attempts: pa.Table,
+    bookings: pa.Table,
+    optouts: pa.Table,
+    appointments: pa.Table,
+    use_case: str | None,
+) -> dict[str, Any]:
     if use_case is not None:
         mask = pc.match_substring_regex(attempts["purposes"], f"(^|\\|){use_case}($|\\|)")
         attempts = attempts.filter(mask)

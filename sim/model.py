@@ -59,16 +59,22 @@ class PracticeModel:
     rng_dialogue: np.random.Generator
 
     @classmethod
-    def build(cls, scenario: Scenario, practice: Practice, patients: Patients, practice_index: int) -> PracticeModel:
+    def build(
+        cls, scenario: Scenario, practice: Practice, patients: Patients, practice_index: int
+    ) -> PracticeModel:
         seed = scenario.seed
         clock = Clock(scenario.start_date)
         traits = streams.stream(seed, streams.TRAITS, practice_index)
-        number_reassigned = traits.random(len(patients)) < scenario.population.share_reassigned_numbers
+        number_reassigned = (
+            traits.random(len(patients)) < scenario.population.share_reassigned_numbers
+        )
         state = PracticeState.from_patients(patients, number_reassigned)
         zones = patients.zones
         horizon = scenario.days + 200
         book = Book(scenario.practice, clock, practice.tz, horizon)
-        planner = Planner(scenario, clock, patients, zones, streams.stream(seed, "planner", practice_index))
+        planner = Planner(
+            scenario, clock, patients, zones, streams.stream(seed, "planner", practice_index)
+        )
         recorder = Recorder(clock.unix_seconds(0), id_base=practice_index * 100_000_000)
         model = cls(
             scenario, practice_index, clock, practice, patients, state, book, planner, recorder,
@@ -98,7 +104,9 @@ class PracticeModel:
             return None
         self.state.last_contact_day_by_phone[touch.phone] = touch.day
         for i in touch.items:
-            campaigns.recall_touch_placed(self.state, self.scenario.campaigns.recall, i.patient, touch.day)
+            campaigns.recall_touch_placed(
+                self.state, self.scenario.campaigns.recall, i.patient, touch.day
+            )
         if touch.channel == "voice":
             return self._call(touch, now)
         return self._text(touch, now)
@@ -131,7 +139,9 @@ class PracticeModel:
             else:
                 result = "no_answer"
         elif dial.result == "answered" and dial.answered_by == "household":
-            placed.duration_s += behaviour.answered_call_s(self.rng_dialogue, cfg.answered_call_s / 3)
+            placed.duration_s += behaviour.answered_call_s(
+                self.rng_dialogue, cfg.answered_call_s / 3
+            )
             outcome = "message_left"
             self._maybe_callback(placed, patient)
         elif dial.result == "answered":
@@ -144,10 +154,14 @@ class PracticeModel:
             outcome = behaviour.answered_outcome(self.rng_dialogue, recall, len(offered))
             if outcome == "booked":
                 slot = offered[int(self.rng_dialogue.integers(len(offered)))]
-                placed.visits.append(self._book(patient, slot, self.recorder.next_id("bookings"), now, "call"))
+                placed.visits.append(
+                    self._book(patient, slot, self.recorder.next_id("bookings"), now, "call")
+                )
             elif outcome == "opt_out":
                 self._opt_out(patient, now, "voice", "all", "spoken", "please stop calling me")
-        self._attempt(touch, now, "voice", result, dial.answered_by, placed.duration_s, message, outcome)
+        self._attempt(
+            touch, now, "voice", result, dial.answered_by, placed.duration_s, message, outcome
+        )
         return placed
 
     def _text(self, touch: Touch, now: float) -> Placed:
@@ -184,27 +198,49 @@ class PracticeModel:
     # --- inbound callbacks and visits ---------------------------------------------------
     def callback(self, patient: int, now: float) -> Visit | None:
         """A patient returns a message: they book if nothing is booked and they agree."""
-        if self.state.booked_day[patient] >= 0 or self.state.opted_out_voice[patient] & self.state.opted_out_sms[patient]:
+        if (
+            self.state.booked_day[patient] >= 0
+            or self.state.opted_out_voice[patient] & self.state.opted_out_sms[patient]
+        ):
             return None
         recall = self.scenario.campaigns.recall
         day = self.clock.local_day(self.practice.tz, now)
-        offered = self.book.offer(day + self.scenario.book.first_bookable_day_offset, recall.slots_offered, recall.booking_horizon_days)
+        offered = self.book.offer(
+            day + self.scenario.book.first_bookable_day_offset,
+            recall.slots_offered,
+            recall.booking_horizon_days,
+        )
         if offered and self.rng_dialogue.random() < recall.p_book_if_reached:
             slot = offered[int(self.rng_dialogue.integers(len(offered)))]
             return self._book(patient, slot, self.recorder.next_id("bookings"), now, "callback")
         return None
 
-    def attend(self, visit: Visit) -> None:
-        """The visit's hour has come: attended (the next recall is set) or missed."""
+    def attend(self, visit: Visit) -> Visit | None:
+        """The visit's hour has come: attended (the next recall is set) or missed.
+
+        An attended patient may book the next cleaning at checkout; that visit is returned.
+        """
         if self.rng_dialogue.random() < self.scenario.book.p_no_show:
             self.recorder.set("appointments", visit.appointment_row, status="no_show")
             campaigns.visit_missed(self.state, visit.patient)
-        else:
-            self.recorder.set("appointments", visit.appointment_row, status="attended")
-            campaigns.visit_attended(self.state, visit.patient, visit.day)
+            return None
+        self.recorder.set("appointments", visit.appointment_row, status="attended")
+        campaigns.visit_attended(self.state, visit.patient, visit.day)
+        if self.rng_dialogue.random() < self.scenario.book.p_book_next_at_visit:
+            slot = self.book.first_open(int(self.state.recall_due_day[visit.patient]))
+            if slot is not None:
+                return self._book(visit.patient, slot, booking_id=-1)
+        return None
 
     # --- records ------------------------------------------------------------------------
-    def _book(self, patient: int, slot: tuple[int, int], booking_id: int, now: float = 0.0, via: str = "prebooked") -> Visit:
+    def _book(
+        self,
+        patient: int,
+        slot: tuple[int, int],
+        booking_id: int,
+        now: float = 0.0,
+        via: str = "prebooked",
+    ) -> Visit:
         day, s = slot
         self.book.take(day, s)
         t = self.book.slot_time(day, s)
@@ -223,7 +259,17 @@ class PracticeModel:
         )  # fmt: skip
         return Visit(patient, day, s, t, row)
 
-    def _attempt(self, touch: Touch, now: float, channel: str, result: str, answered_by: str, duration_s: int, message: str, outcome: str) -> None:
+    def _attempt(
+        self,
+        touch: Touch,
+        now: float,
+        channel: str,
+        result: str,
+        answered_by: str,
+        duration_s: int,
+        message: str,
+        outcome: str,
+    ) -> None:
         ids = self.patients.patient_id
         covered = "|".join(str(ids[p]) for p in touch.patients if p != touch.patient)
         self.recorder.add(
@@ -233,7 +279,9 @@ class PracticeModel:
             duration_s=int(duration_s), message=message, outcome=outcome, covered_patient_ids=covered,
         )  # fmt: skip
 
-    def _opt_out(self, patient: int, t: float, channel: str, scope: str, how: str, text: str) -> None:
+    def _opt_out(
+        self, patient: int, t: float, channel: str, scope: str, how: str, text: str
+    ) -> None:
         if scope in ("voice", "all"):
             self.state.opted_out_voice[patient] = True
         if scope in ("sms", "all"):

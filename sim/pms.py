@@ -47,7 +47,9 @@ class PracticeState:
             opted_out_sms=np.zeros(n, dtype=bool),
             wrong_number=np.zeros(n, dtype=bool),
             number_reassigned=number_reassigned,
-            eligible=(patients.status == "active") & ~patients.do_not_call & patients.consent_healthcare,
+            eligible=(patients.status == "active")
+            & ~patients.do_not_call
+            & patients.consent_healthcare,
         )
 
     def reachable(self) -> np.ndarray:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
+from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +39,10 @@ def area_codes() -> dict[str, AreaCode]:
     """Every geographic US area code with its state and IANA zones (two for split codes)."""
     text = resources.files("sim.data").joinpath("area_codes.csv").read_text()
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {r["area_code"]: AreaCode(r["area_code"], r["state"], tuple(r["zones"].split("|"))) for r in rows}
+    return {
+        r["area_code"]: AreaCode(r["area_code"], r["state"], tuple(r["zones"].split("|")))
+        for r in rows
+    }
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +53,7 @@ def codes_by_state() -> dict[str, list[str]]:
     return dict(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def state_zone(state: str) -> str:
     """The zone most of a state's single-zone area codes use: the address zone of its residents."""
     counts: dict[str, int] = defaultdict(int)
@@ -164,7 +169,8 @@ class Patients:
     def zones(self) -> list[tuple[str, ...]]:
         """Every candidate zone of each patient: the address's and the area code's."""
         return [
-            tuple(sorted({a, *p.split("|")})) for a, p in zip(self.tz_address, self.tz_phone, strict=True)
+            tuple(sorted({a, *p.split("|")}))
+            for a, p in zip(self.tz_address, self.tz_phone, strict=True)
         ]
 
     @property
@@ -173,7 +179,9 @@ class Patients:
         return [tuple(sorted({a, p})) for a, p in zip(self.state, self.phone_state, strict=True)]
 
 
-def _choose(rng: np.random.Generator, words: np.ndarray, n: int, p: np.ndarray | None = None) -> np.ndarray:
+def _choose(
+    rng: np.random.Generator, words: np.ndarray, n: int, p: np.ndarray | None = None
+) -> np.ndarray:
     return words[rng.choice(len(words), size=n, p=p)]
 
 
@@ -210,18 +218,23 @@ class _NumberPool:
         return code, self.take(code)
 
 
-def _mix(mapping: dict[str, float]) -> tuple[list[str], np.ndarray]:
+def _mix(mapping: Mapping[Any, float]) -> tuple[list[str], np.ndarray]:
     keys = sorted(mapping)
     weights = np.array([mapping[k] for k in keys], dtype=float)
     return keys, weights / weights.sum()
 
 
-def generate_practice(cfg: PracticeConfig, rng: np.random.Generator, practice_id: int, pool: _NumberPool) -> Practice:
+def generate_practice(
+    cfg: PracticeConfig, rng: np.random.Generator, practice_id: int, pool: _NumberPool
+) -> Practice:
     words = word_lists()
     last, last2 = _choose(rng, words.last, 2, words.p_last)
-    city = str(_choose(rng, words.city_prefixes, 1)[0]) + " " + str(
-        _choose(rng, words.first_male, 1, words.p_first_male)[0]
-    ) + str(_choose(rng, words.city_suffixes, 1)[0])
+    city = (
+        str(_choose(rng, words.city_prefixes, 1)[0])
+        + " "
+        + str(_choose(rng, words.first_male, 1, words.p_first_male)[0])
+        + str(_choose(rng, words.city_suffixes, 1)[0])
+    )
     form = PRACTICE_NAME_FORMS[int(rng.integers(len(PRACTICE_NAME_FORMS)))]
     name = cfg.name or form.format(last=last, last2=last2, city=city)
     code = codes_by_state()[cfg.state][int(rng.integers(len(codes_by_state()[cfg.state])))]
@@ -245,7 +258,12 @@ def generate(scenario: Scenario, practice_index: int = 0) -> tuple[Practice, Pat
     pool = _NumberPool(rng)
     practice = generate_practice(scenario.practice, rng, practice_index, pool)
     patients = generate_patients(
-        scenario.population, practice, scenario.start_date, rng, pool, id_base=practice_index * 10_000_000
+        scenario.population,
+        practice,
+        scenario.start_date,
+        rng,
+        pool,
+        id_base=practice_index * 10_000_000,
     )
     return practice, patients
 
@@ -292,8 +310,16 @@ def generate_patients(
     female = sex == "F"
     first_name = np.where(
         female,
-        np.where(spanish, _choose(rng, words.es_first_female, n), _choose(rng, words.first_female, n, words.p_first_female)),
-        np.where(spanish, _choose(rng, words.es_first_male, n), _choose(rng, words.first_male, n, words.p_first_male)),
+        np.where(
+            spanish,
+            _choose(rng, words.es_first_female, n),
+            _choose(rng, words.first_female, n, words.p_first_female),
+        ),
+        np.where(
+            spanish,
+            _choose(rng, words.es_first_male, n),
+            _choose(rng, words.first_male, n, words.p_first_male),
+        ),
     )
 
     # addresses, one per household
@@ -311,15 +337,25 @@ def generate_patients(
     )
     city_names = np.char.add(
         np.char.add(_choose(rng, words.city_prefixes, 12), " "),
-        np.char.add(_choose(rng, words.first_male, 12, words.p_first_male), _choose(rng, words.city_suffixes, 12)),
+        np.char.add(
+            _choose(rng, words.first_male, 12, words.p_first_male),
+            _choose(rng, words.city_suffixes, 12),
+        ),
     )
-    city = np.where(rng.random(households) < 0.6, practice.city, city_names[rng.integers(0, 12, households)])
+    city = np.where(
+        rng.random(households) < 0.6, practice.city, city_names[rng.integers(0, 12, households)]
+    )
     zip_code = np.array(
-        [f"{int(rng.integers(words.zip_ranges[s][0], words.zip_ranges[s][1] + 1)):05d}" for s in household_state]
+        [
+            f"{int(rng.integers(words.zip_ranges[s][0], words.zip_ranges[s][1] + 1)):05d}"
+            for s in household_state
+        ]
     )
 
     # phones: some households share a home landline; everyone else has their own line
-    shares_home_phone = (sizes > 1) & (rng.random(households) < cfg.share_households_sharing_home_phone)
+    shares_home_phone = (sizes > 1) & (
+        rng.random(households) < cfg.share_households_sharing_home_phone
+    )
     on_home_phone = shares_home_phone[member_of] & (child | (rng.random(n) < 0.6))
     own_wireless = rng.random(n) < cfg.share_wireless
     phone_type = np.where(on_home_phone | ~own_wireless, "landline", "wireless")
@@ -355,7 +391,9 @@ def generate_patients(
     status = np.full(n, "active")
 
     # contact preferences and consent
-    preferred_contact = PREFERRED_CONTACT[rng.choice(len(PREFERRED_CONTACT), size=n, p=[0.45, 0.3, 0.15, 0.07, 0.03])]
+    preferred_contact = PREFERRED_CONTACT[
+        rng.choice(len(PREFERRED_CONTACT), size=n, p=[0.45, 0.3, 0.15, 0.07, 0.03])
+    ]
     text_allowed = (phone_type == "wireless") & (rng.random(n) < cfg.share_text_allowed)
     no_voicemail = rng.random(n) < cfg.share_no_voicemail
     consent_healthcare = np.ones(n, dtype=bool)
@@ -398,7 +436,9 @@ def generate_patients(
     )
 
 
-def _area_codes_for(cfg: PopulationConfig, address_state: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+def _area_codes_for(
+    cfg: PopulationConfig, address_state: np.ndarray, rng: np.random.Generator, n: int
+) -> np.ndarray:
     """Area code per patient: the mix if given, else a code of the address state, with a share
     of patients keeping an out-of-state code (people keep their mobile numbers when they move)."""
     if cfg.area_code_mix:

@@ -17,7 +17,9 @@ from sim.yamlio import load_model
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveInt = Annotated[int, Field(ge=1)]
-ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, quoted")]
+ClockTime = Annotated[
+    str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, quoted")
+]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 USState = Literal[
@@ -135,6 +137,10 @@ class RecallConfig(Strict):
     retry_after_days: Annotated[int, Field(ge=1, le=365)] = Field(
         60, description="After an unanswered cadence, start again this many days later"
     )
+    max_overdue_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        180,
+        description="Recall outreach stops this many days after the due date (reactivation takes over)",
+    )
     legal_posture: LegalPosture = "healthcare_consent"
     slots_offered: Annotated[int, Field(ge=1, le=5)] = 3
     booking_horizon_days: Annotated[int, Field(ge=1, le=180)] = 28
@@ -160,6 +166,9 @@ class CampaignsConfig(Strict):
 
 class BookConfig(Strict):
     p_no_show: Probability = 0.12
+    p_book_next_at_visit: Probability = Field(
+        0.5, description="Patients who book their next cleaning at checkout (no outreach needed)"
+    )
     fee_hygiene_visit: Annotated[float, Field(ge=0.0)] = Field(
         200.0, description="Fee of a hygiene visit with its periodic exam, US dollars"
     )

@@ -42,7 +42,9 @@ class AnswerCurve:
         by_weekday = np.array([cfg.answer_factor_by_weekday.get(d, 1.0) for d in WEEKDAYS])
         return cls(by_hour, by_weekday, cfg.known_caller_id_factor)
 
-    def p_person(self, local_hour: int, weekday: int, known_caller_id: bool, propensity: float = 1.0) -> float:
+    def p_person(
+        self, local_hour: int, weekday: int, known_caller_id: bool, propensity: float = 1.0
+    ) -> float:
         p = self.by_hour[local_hour] * self.by_weekday[weekday] * propensity
         if known_caller_id:
             p *= self.known_caller_id_factor

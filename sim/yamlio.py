@@ -73,9 +73,9 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
             raise InputError(_construct_problem(positions, path, e)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
+        at_line = mark.line + 1 if mark else 1
         what = e.problem or e.context or "malformed"
-        raise InputError(f"{path}:{line}: not valid YAML: {what}") from None
+        raise InputError(f"{path}:{at_line}: not valid YAML: {what}") from None
     except yaml.YAMLError as e:
         raise InputError(f"{path}:1: not valid YAML: {e}") from None
     finally:
@@ -100,7 +100,9 @@ def _construct_problem(positions: dict[Path_, Scalar], path: Path, error: Except
     return f"{path}:1: a value YAML cannot read: {error}"
 
 
-def _index(node: yaml.Node, at: Path_, out: dict[Path_, Scalar], dups: list[str], path: Path) -> None:
+def _index(
+    node: yaml.Node, at: Path_, out: dict[Path_, Scalar], dups: list[str], path: Path
+) -> None:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         out[at] = Scalar(line, node.value, node.style is None)
@@ -141,7 +143,9 @@ def load_model(path: Path | str, model: type[M]) -> M:
 
 def validate_data(data: Any, positions: dict[Path_, Scalar], model: type[M], path: Path) -> M:
     if not isinstance(data, dict):
-        raise InputError(f"{path}:1: expected a mapping of keys at the top level, found {_kind(data)}")
+        raise InputError(
+            f"{path}:1: expected a mapping of keys at the top level, found {_kind(data)}"
+        )
     try:
         return model.model_validate(data)
     except ValidationError as e:
@@ -149,7 +153,11 @@ def validate_data(data: Any, positions: dict[Path_, Scalar], model: type[M], pat
 
 
 def describe_errors(
-    e: ValidationError, data: Any, positions: dict[Path_, Scalar], model: type[BaseModel], path: Path
+    e: ValidationError,
+    data: Any,
+    positions: dict[Path_, Scalar],
+    model: type[BaseModel],
+    path: Path,
 ) -> list[str]:
     lines: list[str] = []
     for err in e.errors():
@@ -157,7 +165,9 @@ def describe_errors(
         line = _line_for(loc, positions)
         scalar = positions.get(loc)
         lines.append(f"{path}:{line}: {_dotted(loc)}: {_explain(err, loc, scalar, model)}")
-    return sorted(set(lines), key=lambda s: (int(s.split(":")[1]) if s.split(":")[1].isdigit() else 0, s))
+    return sorted(
+        set(lines), key=lambda s: (int(s.split(":")[1]) if s.split(":")[1].isdigit() else 0, s)
+    )
 
 
 def _data_loc(loc: tuple[Any, ...], data: Any) -> Path_:
@@ -165,16 +175,20 @@ def _data_loc(loc: tuple[Any, ...], data: Any) -> Path_:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict | list) or node is None:
-            if isinstance(part, str) and not _is_pydantic_tag(part):
-                out.append(part)  # a missing or unknown key
-                node = None
+        elif (isinstance(node, dict | list) or node is None) and (
+            isinstance(part, str) and not _is_pydantic_tag(part)
+        ):
+            out.append(part)  # a missing or unknown key
+            node = None
     return tuple(out)
 
 

@@ -39,14 +39,20 @@ def test_utc_offsets_change_at_two_am_local_on_dst_days(zone: str, which: int) -
 
 @pytest.mark.parametrize("zone", ZONES)
 @pytest.mark.parametrize("change", CHANGE_DAYS)
-@pytest.mark.parametrize("minute", [0, 8 * 60, 8 * 60 + 30, 12 * 60, 20 * 60 + 59, 21 * 60, 23 * 60 + 59])
-def test_local_wall_time_round_trips_through_simulation_seconds(zone: str, change: date, minute: int) -> None:
+@pytest.mark.parametrize(
+    "minute", [0, 8 * 60, 8 * 60 + 30, 12 * 60, 20 * 60 + 59, 21 * 60, 23 * 60 + 59]
+)
+def test_local_wall_time_round_trips_through_simulation_seconds(
+    zone: str, change: date, minute: int
+) -> None:
     clock = Clock(START)
     day = (change - START).days
     t = clock.at_local(zone, day, minute)
     assert clock.local_minute_of_day(zone, t) == minute
     assert clock.local_day(zone, t) == day
-    wall = datetime(change.year, change.month, change.day, minute // 60, minute % 60, tzinfo=ZoneInfo(zone))
+    wall = datetime(
+        change.year, change.month, change.day, minute // 60, minute % 60, tzinfo=ZoneInfo(zone)
+    )
     assert clock.utc_datetime(t) == wall
 
 

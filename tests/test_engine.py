@@ -32,7 +32,9 @@ def flat(scenario: Scenario, p: float) -> Scenario:
         population__share_households_sharing_home_phone=0.0,
         population__share_reassigned_numbers=0.0,
         telephony__p_answer_by_hour={h: p for h in range(24)},
-        telephony__answer_factor_by_weekday=dict.fromkeys(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 1.0),
+        telephony__answer_factor_by_weekday=dict.fromkeys(
+            ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 1.0
+        ),
         telephony__caller_id="unknown",
         telephony__p_busy=0.0,
         telephony__p_failed=0.0,
@@ -40,7 +42,9 @@ def flat(scenario: Scenario, p: float) -> Scenario:
 
 
 @pytest.mark.parametrize("p", [0.2, 0.45])
-def test_connects_are_binomial_in_p_times_attempts_with_a_flat_answer_probability(baseline: Scenario, p: float) -> None:
+def test_connects_are_binomial_in_p_times_attempts_with_a_flat_answer_probability(
+    baseline: Scenario, p: float
+) -> None:
     attempts = simulate_practice(flat(baseline, p)).tables["attempts"]
     voice = attempts.filter(np.array(attempts["channel"].to_pylist()) == "voice")
     n = voice.num_rows
@@ -71,14 +75,18 @@ def test_no_contact_outside_eight_to_nine_in_any_candidate_zone_even_when_the_st
     run = simulate_practice(greedy)
     attempts = run.tables["attempts"].to_pylist()
     assert len(attempts) > 200
-    zones_of = {int(pid): z for pid, z in zip(run.patients.patient_id, run.patients.zones, strict=True)}
+    zones_of = {
+        int(pid): z for pid, z in zip(run.patients.patient_id, run.patients.zones, strict=True)
+    }
     for a in attempts:
         for zone in zones_of[a["patient_id"]]:
             (minute,) = local_minutes([a["t_utc"]], [zone])
             assert 8 * 60 <= minute < 21 * 60, (a, zone)
 
 
-def test_run_writes_every_contract_file_with_the_documented_columns(baseline: Scenario, tmp_path: Path) -> None:
+def test_run_writes_every_contract_file_with_the_documented_columns(
+    baseline: Scenario, tmp_path: Path
+) -> None:
     out = tmp_path / "run"
     run_scenario(small(baseline), out)
     for name in ("run.json", "kpis.json", "patients.parquet", "attempts.parquet", "optouts.parquet",
@@ -97,7 +105,13 @@ def test_run_writes_every_contract_file_with_the_documented_columns(baseline: Sc
     assert {a["result"] for a in attempts} <= {
         "answered", "voicemail", "no_answer", "busy", "wrong_number", "failed", "delivered", "undelivered",
     }  # fmt: skip
-    assert {a["answered_by"] for a in attempts} <= {"patient", "household", "stranger", "machine", ""}
+    assert {a["answered_by"] for a in attempts} <= {
+        "patient",
+        "household",
+        "stranger",
+        "machine",
+        "",
+    }
     assert not list(out.glob(".*"))  # no temporary file left behind
 
 
@@ -111,8 +125,12 @@ def test_same_scenario_and_seed_give_byte_identical_event_logs(tmp_path: Path) -
     assert main(["run", str(BASELINE), "--out", str(tmp_path / "c"), "--seed", "7", "--quiet"]) == 0
     for name in ("attempts.parquet", "patients.parquet", "optouts.parquet", "appointments.parquet"):
         assert digest(tmp_path / "a" / name) == digest(tmp_path / "b" / name), name
-    assert digest(tmp_path / "a" / "attempts.parquet") != digest(tmp_path / "c" / "attempts.parquet")
-    assert digest(tmp_path / "a" / "patients.parquet") != digest(tmp_path / "c" / "patients.parquet")
+    assert digest(tmp_path / "a" / "attempts.parquet") != digest(
+        tmp_path / "c" / "attempts.parquet"
+    )
+    assert digest(tmp_path / "a" / "patients.parquet") != digest(
+        tmp_path / "c" / "patients.parquet"
+    )
 
 
 def test_voicemail_on_the_first_miss_and_the_second_attempt_by_sms(baseline: Scenario) -> None:
@@ -125,18 +143,26 @@ def test_voicemail_on_the_first_miss_and_the_second_attempt_by_sms(baseline: Sce
     assert voicemails and all(a["message"] and a["answered_by"] == "machine" for a in voicemails)
     assert any(a["channel"] == "sms" for a in attempts)
     can_text = {int(i) for i, w, t in zip(run.patients.patient_id, run.patients.phone_type, run.patients.text_allowed, strict=True) if w == "wireless" and t}  # fmt: skip
-    seconds = [seq[1] for pid, seq in by_patient.items() if len(seq) > 1 and pid in can_text and seq[0]["result"] != "answered"]
+    seconds = [
+        seq[1]
+        for pid, seq in by_patient.items()
+        if len(seq) > 1 and pid in can_text and seq[0]["result"] != "answered"
+    ]
     assert seconds and np.mean([a["channel"] == "sms" for a in seconds]) > 0.8
 
 
-def test_attended_visits_set_the_next_recall_so_the_year_closes_the_loop(baseline: Scenario) -> None:
+def test_attended_visits_set_the_next_recall_so_the_year_closes_the_loop(
+    baseline: Scenario,
+) -> None:
     run = simulate_practice(small(baseline, days=365, population__patients=200))
     appointments = run.tables["appointments"].to_pylist()
     attended = [a for a in appointments if a["status"] == "attended"]
     per_patient: dict[int, int] = {}
     for a in attended:
         per_patient[a["patient_id"]] = per_patient.get(a["patient_id"], 0) + 1
-    assert max(per_patient.values()) >= 2  # a patient came back for the next recall in the same year
+    assert (
+        max(per_patient.values()) >= 2
+    )  # a patient came back for the next recall in the same year
     assert {a["status"] for a in appointments} <= {"attended", "no_show", "scheduled"}
 
 

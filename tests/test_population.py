@@ -9,7 +9,6 @@ import numpy as np
 
 from sim import population
 from sim.scenario import Scenario, apply_overrides
-
 from tests.conftest import small
 
 FICTIONAL = re.compile(r"^[2-9]\d\d-555-01\d\d$")
@@ -24,17 +23,23 @@ def test_every_phone_is_a_fictional_number_with_a_real_us_area_code(baseline: Sc
         assert codes[phone[:3]].state == state
 
 
-def test_area_codes_are_of_the_address_state_except_the_deliberate_out_of_state_share(baseline: Scenario) -> None:
+def test_area_codes_are_of_the_address_state_except_the_deliberate_out_of_state_share(
+    baseline: Scenario,
+) -> None:
     _, patients = population.generate(baseline)
     share = baseline.population.share_out_of_state_area_code
     out_of_state = np.mean(patients.phone_state != patients.state)
     n = len(patients)
     assert abs(out_of_state - share) < 4 * np.sqrt(share * (1 - share) / n)
-    _, none_moved = population.generate(apply_overrides(baseline, {"population.share_out_of_state_area_code": 0.0}))
+    _, none_moved = population.generate(
+        apply_overrides(baseline, {"population.share_out_of_state_area_code": 0.0})
+    )
     assert np.all(none_moved.phone_state == none_moved.state)
 
 
-def test_candidate_zones_are_valid_iana_names_and_include_both_zones_of_split_area_codes(baseline: Scenario) -> None:
+def test_candidate_zones_are_valid_iana_names_and_include_both_zones_of_split_area_codes(
+    baseline: Scenario,
+) -> None:
     valid = zoneinfo.available_timezones()
     mixed = apply_overrides(baseline, {"population.area_code_mix": {"850": 0.5, "208": 0.5}})
     for scenario in (baseline, mixed):
@@ -42,7 +47,9 @@ def test_candidate_zones_are_valid_iana_names_and_include_both_zones_of_split_ar
         for zones in patients.zones:
             assert zones and all(z in valid for z in zones)
     _, patients = population.generate(mixed)
-    on_850 = [z for z, ph in zip(patients.zones, patients.phone, strict=True) if ph.startswith("850")]
+    on_850 = [
+        z for z, ph in zip(patients.zones, patients.phone, strict=True) if ph.startswith("850")
+    ]
     assert on_850 and all({"America/Chicago", "America/New_York"} <= set(z) for z in on_850)
 
 
@@ -57,7 +64,9 @@ def test_households_share_a_guarantor_and_shared_home_phones(baseline: Scenario)
     assert p.phone_shared.any()
 
 
-def test_recall_is_six_months_or_three_for_perio_and_due_dates_follow_the_last_visit(baseline: Scenario) -> None:
+def test_recall_is_six_months_or_three_for_perio_and_due_dates_follow_the_last_visit(
+    baseline: Scenario,
+) -> None:
     _, p = population.generate(baseline)
     assert set(np.unique(p.recall_interval_months)) == {3, 6}
     assert np.all(p.recall_interval_months[p.perio] == 3)

@@ -102,7 +102,9 @@ def test_bad_scenario_gets_one_clear_line_and_exit_code_2(
     assert re.search(pattern, lines[0]), lines[0]
 
 
-def test_error_names_the_line_of_the_offending_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_error_names_the_line_of_the_offending_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = edit("  lines: 4 ", "  lynes: 4 ")
     path = tmp_path / "s.yaml"
     path.write_text(text)
@@ -110,7 +112,9 @@ def test_error_names_the_line_of_the_offending_key(tmp_path: Path, capsys: pytes
     assert capsys.readouterr().err.startswith(f"{path}:{line_of(text, 'lynes')}: ")
 
 
-def test_several_problems_are_all_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_problems_are_all_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = edit("  lines: 4 ", "  lynes: 4 ").replace("p_busy: 0.03", "p_busy: 3")
     path = tmp_path / "s.yaml"
     path.write_text(text)
@@ -134,7 +138,9 @@ def test_run_with_bad_scenario_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_valid_scenario_validates_and_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+def test_valid_scenario_validates_and_schema_is_json_schema(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["validate", str(BASELINE)]) == 0
     capsys.readouterr()
     assert main(["schema"]) == 0
