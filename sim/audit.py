@@ -619,10 +619,10 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
     o_hard = _codes(oo["kind"], KINDS) == 0
     soft_without_pause = ~o_hard & oo["pause_until_utc:null"]
     if soft_without_pause.any():
-        first = int(np.flatnonzero(soft_without_pause)[0])
+        first_row = int(np.flatnonzero(soft_without_pause)[0])
         problems.append(
             f"{o_path}: column 'pause_until_utc': a soft opt-out needs a pause end; "
-            f"{int(soft_without_pause.sum())} are empty, first at row {first}"
+            f"{int(soft_without_pause.sum())} are empty, first at row {first_row}"
         )
     if problems:
         raise InputError(problems)
@@ -749,12 +749,14 @@ def _explode(
 
 
 def _term_regex(terms: Iterable[str]) -> str:
-    """One RE2/Python pattern matching any term as a whole word or phrase."""
+    """One RE2/Python pattern matching any term as a whole word or phrase (or its plural)."""
     parts = []
     for term in sorted(set(terms), key=len, reverse=True):
         body = re.escape(term)
         pre = r"\b" if re.match(r"\w", term[0]) else ""
-        post = r"\b" if re.match(r"\w", term[-1]) else ""
+        # a word also matches its plural: "crowns", "x-rays", "abscesses"
+        post = r"(?:s|es)?\b" if re.match(r"[A-Za-z]", term[-1]) else ""
+        post = post or (r"\b" if re.match(r"\w", term[-1]) else "")
         parts.append(f"{pre}{body}{post}")
     return "|".join(parts)
 
@@ -784,8 +786,9 @@ def _day_text(day: int) -> str:
     return date.fromordinal(date(1970, 1, 1).toordinal() + int(day)).isoformat()
 
 
-def _none(log: _Log) -> _Hits:
-    return _Hits(0, np.zeros(0, np.int64), np.zeros(0, np.int64), lambda i: ("UTC", ""))
+def _no_hits(checked: int = 0) -> _Hits:
+    empty = np.zeros(0, np.int64)
+    return _Hits(checked, empty, empty, lambda i: ("UTC", ""))
 
 
 # ----------------------------------------------------------------------------- the rules
@@ -1044,9 +1047,7 @@ def _soft_pause(log: _Log, rules: RuleSet) -> _Hits:
     sel = outreach[r]
     r, p = r[sel], p[sel]
     if len(idx) == 0 or len(r) == 0:
-        return _Hits(
-            int(outreach.sum()), np.zeros(0, np.int64), np.zeros(0, np.int64), lambda i: ("UTC", "")
-        )
+        return _no_hits(int(outreach.sum()))
     # running latest pause end per patient, over that patient's soft opt-outs in time order
     pause_key = np.maximum.accumulate(log.o_p[idx] * span + (log.o_pause[idx] - base))
     j = np.searchsorted(key, p * span + (log.t[r] - base), side="left") - 1  # received before t
@@ -1087,9 +1088,10 @@ def _optout_confirmation(log: _Log, rules: RuleSet) -> _Hits:
             matched &= log.t[rows] - opt_t <= rule.within_s
         else:
             matched = np.zeros(len(rows), bool)
-        rank = _window_counts(np.where(matched, jj, -1), log.t[rows], log.t[rows], 1 << 40)
+        every = int(np.ptp(log.t[rows])) + 1  # a window wider than the log: a rank
+        rank = _window_counts(np.where(matched, jj, -1), log.t[rows], log.t[rows], every)
         wrong_channel = log.is_sms[rows] != (rule.channel == "sms")
-        other = log.only_purposes([rule.purpose])[rows] == 0
+        other = ~log.only_purposes([rule.purpose])[rows]
         marketing = _contains_terms(
             log.message.take(pa.array(rows)), _term_regex(rule.marketing_terms)
         )
@@ -1222,7 +1224,8 @@ def _exempt_identification(log: _Log, rules: RuleSet) -> _Hits:
     no_name = np.zeros(len(rows), bool)
     no_number = np.zeros(len(rows), bool)
     bounds = np.flatnonzero(np.diff(log.practice[rows])) + 1
-    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(rows)], strict=True):
+    for lo_, hi_ in zip(np.r_[0, bounds], np.r_[bounds, len(rows)], strict=True):
+        lo, hi = int(lo_), int(hi_)
         if lo == hi:
             continue
         k = int(log.practice[rows[lo]])
@@ -1293,7 +1296,7 @@ def _wrong_number(log: _Log, rules: RuleSet) -> _Hits:
     key = owner * log.n_phones + log.phone_code[r]
     marks = log.result[r] == RESULTS.index("wrong_number")
     if not marks.any():
-        return _Hits(log.n, np.zeros(0, np.int64), np.zeros(0, np.int64), lambda i: ("UTC", ""))
+        return _no_hits(log.n)
     mark_keys, inverse = np.unique(key[marks], return_inverse=True)
     first_mark = np.full(len(mark_keys), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(first_mark, inverse.reshape(-1), log.t[r[marks]])
@@ -1349,9 +1352,9 @@ def _transcripts(log: _Log, rules: RuleSet) -> tuple[_Hits, int | None]:
     """
     path = log.run_dir / "transcripts.jsonl"
     if not path.is_file():
-        return _none(log), None
+        return _no_hits(), None
     if path.stat().st_size == 0:
-        return _none(log), 0
+        return _no_hits(), 0
     try:
         table = pj.read_json(path)
     except pa.ArrowException as e:
@@ -1363,6 +1366,8 @@ def _transcripts(log: _Log, rules: RuleSet) -> tuple[_Hits, int | None]:
     if problems:
         raise InputError(problems)
     turns = table.column("turns").combine_chunks()
+    if pa.types.is_list(turns.type) and pa.types.is_null(turns.type.value_type):
+        return _no_hits(len(table)), len(table)  # not one turn in any call
     if not (pa.types.is_list(turns.type) and pa.types.is_struct(turns.type.value_type)):
         raise InputError(
             f"{path}: field 'turns': expected a list of turn objects, found {turns.type}"

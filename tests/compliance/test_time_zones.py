@@ -1,0 +1,66 @@
+"""The audit's own time-zone arithmetic agrees with zoneinfo, and the audit shares no code with the gate."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim.audit
+from sim.audit import local_seconds
+
+ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "America/Adak",
+    "Pacific/Honolulu",
+    "America/Boise",
+    "America/Indiana/Knox",
+]
+START_2026 = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+END_2027 = int(datetime(2028, 1, 1, tzinfo=UTC).timestamp())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(START_2026, END_2027), st.integers(0, len(ZONES) - 1)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_local_seconds_agree_with_zoneinfo_at_any_instant(instants):
+    t = np.array([s for s, _ in instants], np.int64)
+    z = np.array([k for _, k in instants], np.int64)
+    got = local_seconds(t, z, ZONES)
+    for s, k, g in zip(t, z, got, strict=True):
+        wall = datetime.fromtimestamp(int(s), ZoneInfo(ZONES[k])).replace(tzinfo=UTC)
+        assert g == int(wall.timestamp()), (ZONES[k], int(s))
+
+
+def test_local_seconds_step_on_the_second_of_a_dst_change():
+    # 2026-03-08 07:00:00Z is 02:00 EST -> 03:00 EDT in New York
+    change = int(datetime(2026, 3, 8, 7, tzinfo=UTC).timestamp())
+    t = np.array([change - 1, change], np.int64)
+    local = local_seconds(t, np.zeros(2, np.int64), ["America/New_York"])
+    assert [int(x % 86400) for x in local] == [1 * 3600 + 3599, 3 * 3600]
+
+
+def test_the_audit_imports_nothing_of_the_gate_or_the_calendar():
+    tree = ast.parse(Path(sim.audit.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    assert {m for m in imported if m.startswith("sim")} <= {"sim.errors", "sim.rules.model"}
