@@ -7,12 +7,14 @@ unreachable one) as `FILE:LINE: key.path: problem`, like `sim.yamlio` does for s
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from sim.errors import InputError
 from sim.yamlio import Scalar, read_yaml, validate_data
@@ -21,12 +23,28 @@ M = TypeVar("M", bound=BaseModel)
 KeyPath = tuple[str | int, ...]
 
 
+class StrictModel(BaseModel):
+    """Base of every agents YAML schema: unknown keys and silent type coercions are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+@lru_cache(maxsize=32)
 def builtin_dir(package: str) -> Path:
     """The folder of a data package shipped with dentsim (e.g. `agents.scripts`)."""
-    root = resources.files(package)
-    if not isinstance(root, Path):  # pragma: no cover - only for zipped installs
-        raise InputError(f"{package}: built-in data must be installed as files, not zipped")
-    return root
+    try:
+        root = resources.files(package)
+        if isinstance(root, Path):
+            return root
+    except (NotADirectoryError, TypeError, ModuleNotFoundError):
+        pass  # e.g. a stale editable install that maps the package as a namespace
+    module = importlib.import_module(package)
+    for entry in getattr(module, "__path__", []):
+        if Path(entry).is_dir():
+            return Path(entry)
+    raise InputError(
+        f"{package}: built-in data must be installed as files, not zipped"
+    )  # pragma: no cover
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -41,7 +59,49 @@ def yaml_files(folder: Path) -> list[Path]:
 def load_with_positions(path: Path, model: type[M]) -> tuple[M, dict[KeyPath, Scalar]]:
     """Validate a YAML file as `model` and keep the key positions for cross-reference errors."""
     data, positions = read_yaml(path)
+    traps: list[str] = []
+    _non_text_keys(data, (), positions, path, traps)
+    if traps:
+        raise InputError(traps)
     return validate_data(data, positions, model, path), positions
+
+
+def _non_text_keys(
+    data: Any, at: KeyPath, positions: dict[KeyPath, Scalar], path: Path, out: list[str]
+) -> None:
+    """Keys YAML did not read as text (`on`, `yes`, `no` become true/false; `1` a number)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not isinstance(key, str):
+                raw = next(
+                    (
+                        k[-1]
+                        for k in positions
+                        if len(k) == len(at) + 1 and k[:-1] == at and _same(k[-1], key)
+                    ),
+                    str(key),
+                )
+                out.append(
+                    problem(
+                        path,
+                        positions,
+                        (*at, str(raw)),
+                        f"YAML reads the unquoted key {raw} as {str(key).lower()}; quote it ('{raw}')",
+                    )
+                )
+            _non_text_keys(value, (*at, str(key)), positions, path, out)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _non_text_keys(item, (*at, i), positions, path, out)
+
+
+def _same(raw: str | int, key: Any) -> bool:
+    """Whether the key written as `raw` is the one YAML read as `key`."""
+    if not isinstance(raw, str):
+        return False
+    if isinstance(key, bool):
+        return raw.lower() in ({"true", "yes", "on", "y"} if key else {"false", "no", "off", "n"})
+    return raw == str(key)
 
 
 def dotted(key_path: KeyPath) -> str:
@@ -62,7 +122,7 @@ def problem(path: Path, positions: dict[KeyPath, Scalar], key_path: KeyPath, mes
 
 
 def unknown(what: str, name: Any, known: Iterable[str]) -> str:
-    """"unknown state 'ofer'; did you mean 'offer'?" or the list of what is allowed."""
+    """ "unknown state 'ofer'; did you mean 'offer'?" or the list of what is allowed."""
     options = sorted(set(known))
     hint = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
     if hint:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from agents.loading import builtin_dir
 from sim.yamlio import load_model
 
 OptOut = Literal["hard", "soft"]
@@ -71,10 +71,14 @@ class OptOutClassifier:
     soft_pattern: re.Pattern[str]
 
 
+def fold(text: str) -> str:
+    """Lower case, with accents and apostrophes folded ("Más" -> "mas", "don't" -> "dont")."""
+    return text.lower().translate(_FOLD)
+
+
 def normalise(text: str) -> str:
-    """Lower case, accents and apostrophes folded, punctuation to single spaces."""
-    folded = text.lower().translate(_FOLD)
-    words = _NON_WORD.sub(" ", folded).strip()
+    """Folded (see `fold`), punctuation to single spaces, "do not" as "dont"."""
+    words = _NON_WORD.sub(" ", fold(text)).strip()
     return _DO_NOT.sub("dont", words)
 
 
@@ -97,16 +101,14 @@ def compile_phrases(phrases: OptOutPhrases) -> OptOutClassifier:
 @lru_cache(maxsize=8)
 def load_classifier(path: Path | None = None) -> OptOutClassifier:
     """The classifier for a phrase file (default: the built-in `agents/opt_out.yaml`)."""
-    if path is None:
-        with resources.as_file(resources.files("agents").joinpath("opt_out.yaml")) as p:
-            return compile_phrases(load_model(p, OptOutPhrases))
-    return compile_phrases(load_model(path, OptOutPhrases))
+    return compile_phrases(
+        load_model(builtin_dir("agents") / "opt_out.yaml" if path is None else path, OptOutPhrases)
+    )
 
 
 def builtin_phrases() -> OptOutPhrases:
     """The built-in phrase lists, as data (for personas that speak them and for tests)."""
-    with resources.as_file(resources.files("agents").joinpath("opt_out.yaml")) as p:
-        return load_model(p, OptOutPhrases)
+    return load_model(builtin_dir("agents") / "opt_out.yaml", OptOutPhrases)
 
 
 @lru_cache(maxsize=8192)
@@ -128,3 +130,25 @@ def classify_opt_out(text: str) -> OptOut | None:
         return "soft"
     return None
 
+
+# Intents whose text may carry a soft opt-out ("no thanks, I'll call you when I'm ready");
+# a clear intent such as accept_slot is not second-guessed by a soft phrase.
+_SOFT_BY_TEXT = frozenset({"other", "decline", "no", "callback_later"})
+
+
+def opt_out_kind(intent: str, text: str) -> OptOut | None:
+    """The opt-out an utterance carries, from its intent and its text together.
+
+    A hard opt-out in the text always counts, whatever the intent, except that a red-flag
+    symptom takes precedence (the call goes to clinical staff, who handle the rest).
+    """
+    if intent == "red_flag":
+        return None
+    if intent == "opt_out":
+        return "hard"
+    found = classify_opt_out(text)
+    if found == "hard":
+        return "hard"
+    if intent == "soft_opt_out" or (found == "soft" and intent in _SOFT_BY_TEXT):
+        return "soft"
+    return None

@@ -29,8 +29,8 @@ PATIENT_INTENTS = (
     "accept_slot",  # takes one of the slots just proposed (see Utterance.slot_id)
     "other_time",  # none of those times work
     "decline",
-    "yes",
-    "no",
+    "affirm",  # yes
+    "deny",  # no
     "confirm",  # keeps the appointment
     "cancel",  # cancels the appointment
     "reschedule",
@@ -116,6 +116,7 @@ OUTCOMES = (
     "completed",
     "turn_limit",
     "agent_error",
+    "not_reached",  # per purpose only: the call ended before this purpose came up
 )
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
 import yaml
+
+from agents.loading import builtin_dir
 
 _PURPOSE_PHRASES = {
     "recall": "your next visit",
@@ -34,17 +35,32 @@ def render_voicemail(practice_name: str, callback_number: str, purposes: tuple[s
     )
 
 
+SMS_MAX_CHARS = 160  # FCC 15-72 healthcare exemption: texts of 160 characters or less
+
+
 def render_sms(practice_name: str, callback_number: str, purposes: tuple[str, ...]) -> str:
-    """The exact text sent for an SMS attempt (160 characters or fewer)."""
-    return (
-        f"{practice_name}: we'd like to help with {_visit_phrase(purposes)}. "
-        f"Reply or call {callback_number}. Reply STOP to opt out."
+    """The exact text sent for an SMS attempt (160 characters or fewer).
+
+    A long practice name first gets a shorter wording, then is itself shortened; the
+    callback number and the opt-out instruction always stay.
+    """
+    phrase = _visit_phrase(purposes)
+    text = f"{practice_name}: we'd like to help with {phrase}. Reply or call {callback_number}. Reply STOP to opt out."
+    if len(text) <= SMS_MAX_CHARS:
+        return text
+    tail = f": about {phrase}, call {callback_number}. Reply STOP to opt out."
+    room = SMS_MAX_CHARS - len(tail)
+    name = (
+        practice_name
+        if len(practice_name) <= room
+        else practice_name[: max(0, room - 3)].rstrip() + "..."
     )
+    return (name + tail)[:SMS_MAX_CHARS]
 
 
 @lru_cache(maxsize=1)
 def _protected_pattern() -> re.Pattern[str]:
-    text = resources.files("sim.rules").joinpath("hipaa_vocabulary.yaml").read_text()
+    text = (builtin_dir("sim.rules") / "hipaa_vocabulary.yaml").read_text(encoding="utf-8")
     terms = [t for group in yaml.safe_load(text)["terms"].values() for t in group]
     words = sorted({t.lower() for t in terms}, key=len, reverse=True)
     alternatives = "|".join(

@@ -40,18 +40,28 @@ class Book:
     def days(self) -> int:
         return self.free.shape[0]
 
-    def offer(self, from_day: int, n: int, horizon_days: int) -> list[tuple[int, int]]:
-        """The first open slot on each of the next `n` days that have one, within the horizon."""
+    def offer(
+        self, from_day: int, n: int, horizon_days: int, rng: np.random.Generator | None = None
+    ) -> list[tuple[int, int]]:
+        """One open slot on each of the next `n` days that have one, within the horizon.
+
+        With `rng`, the slot within each day is drawn among the open ones (patients take
+        times all over the day); without, it is the day's earliest.
+        """
         lo = max(0, from_day)
         hi = min(self.days, lo + horizon_days)
         if lo >= hi:
             return []
         window = self.free[lo:hi] > 0
         open_days = np.flatnonzero(window.any(axis=1))[:n]
-        return [(lo + int(d), int(np.argmax(window[d]))) for d in open_days]
+        if rng is None:
+            return [(lo + int(d), int(np.argmax(window[d]))) for d in open_days]
+        return [(lo + int(d), int(rng.choice(np.flatnonzero(window[d])))) for d in open_days]
 
-    def first_open(self, from_day: int, horizon_days: int = 60) -> tuple[int, int] | None:
-        offered = self.offer(from_day, 1, horizon_days)
+    def first_open(
+        self, from_day: int, horizon_days: int = 60, rng: np.random.Generator | None = None
+    ) -> tuple[int, int] | None:
+        offered = self.offer(from_day, 1, horizon_days, rng)
         return offered[0] if offered else None
 
     def take(self, day: int, slot: int) -> None:

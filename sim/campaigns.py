@@ -1,73 +1,131 @@
-"""The use cases: who is eligible when, which cadence step is due, and what ends an episode.
+"""The five use cases: who is eligible when, which cadence step is due, what ends a cadence.
 
-Pure functions over the practice state; they never dial.
+Pure functions over the practice state; they never dial. Confirmations are anchored to an
+appointment's hour rather than to a day, so the planner handles their timing itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.pms import PracticeState
-from sim.scenario import RecallConfig
+from sim.population import MONTH_DAYS
+from sim.scenario import CampaignsConfig, OutreachConfig, PostOpConfig
 
 RECALL = "recall"
+REACTIVATION = "reactivation"
+CONFIRMATION = "confirmation"
+POST_OP = "post_op"
+TREATMENT_PLAN = "treatment_plan"
+USE_CASES = (RECALL, REACTIVATION, CONFIRMATION, POST_OP, TREATMENT_PLAN)
+CADENCED = (RECALL, REACTIVATION, TREATMENT_PLAN, POST_OP)
+PAUSABLE = (RECALL, REACTIVATION, TREATMENT_PLAN)  # a soft opt-out pauses outreach, not care
+BOOKING = {RECALL: "hygiene", REACTIVATION: "reactivation", TREATMENT_PLAN: "treatment"}
 
 
-def recall_due(state: PracticeState, cfg: RecallConfig, day: int) -> tuple[np.ndarray, np.ndarray]:
-    """Patients whose next recall touch is due today, and the cadence step of each.
+@dataclass(frozen=True, slots=True)
+class Due:
+    """Cadence steps of one use case falling due by some day."""
 
-    A cadence starts `lead_days` before the recall due date for patients with no visit
-    booked; its steps fall on `cadence[i].day` days after the start.
-    """
-    if not cfg.enabled:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    wanted = (
-        state.reachable()
-        & (state.booked_day < 0)
-        & ~state.pending
-        & (state.recall_due_day - cfg.lead_days <= day)
-        & (state.recall_due_day + cfg.max_overdue_days >= day)
-    )
-    starting = wanted & (state.episode_start_day < 0) & (state.episode_retry_day <= day)
-    state.episode_start_day[starting] = day
-    state.episode_step[starting] = 0
-    step_days = np.array([s.day for s in cfg.cadence] + [10**6], dtype=np.int32)
-    steps = state.episode_step
-    due = (
-        wanted
-        & (state.episode_start_day >= 0)
-        & (steps < len(cfg.cadence))
-        & (state.episode_start_day + step_days[np.minimum(steps, len(cfg.cadence))] <= day)
-    )
-    idx = np.flatnonzero(due)
-    return idx, steps[idx].astype(np.int64)
+    use_case: str
+    patients: np.ndarray
+    steps: np.ndarray
+    due_days: np.ndarray
 
 
-def recall_touch_placed(state: PracticeState, cfg: RecallConfig, patient: int, day: int) -> None:
-    """Advance the cadence after a placed touch; an exhausted cadence waits `retry_after_days`."""
-    state.episode_step[patient] += 1
-    if state.episode_step[patient] >= len(cfg.cadence):
-        state.episode_start_day[patient] = -1
-        state.episode_step[patient] = 0
-        state.episode_retry_day[patient] = day + cfg.retry_after_days
+def config_of(campaigns: CampaignsConfig, use_case: str) -> OutreachConfig | PostOpConfig:
+    return getattr(campaigns, use_case)  # type: ignore[no-any-return]
 
 
-def visit_booked(state: PracticeState, patient: int, day: int) -> None:
-    state.booked_day[patient] = day
-    state.episode_start_day[patient] = -1
-    state.episode_step[patient] = 0
+def step_days(cfg: OutreachConfig | PostOpConfig) -> np.ndarray:
+    return np.array([s.day for s in cfg.cadence] + [10**6], dtype=np.int32)
 
 
-def visit_attended(state: PracticeState, patient: int, day: int) -> None:
-    """An attended hygiene visit sets the next recall: the loop that closes the year."""
-    state.booked_day[patient] = -1
-    state.last_visit_day[patient] = day
-    state.recall_due_day[patient] = day + state.recall_interval_days[patient]
-    state.episode_retry_day[patient] = -(10**6)
+def wanted(state: PracticeState, campaigns: CampaignsConfig, use_case: str, day: int) -> np.ndarray:
+    """Patients the use case wants to reach today (before caps, channels and rules)."""
+    base = state.reachable()
+    if use_case in PAUSABLE:
+        base = base & (state.paused_until_day <= day)
+    if use_case == RECALL:
+        cfg = campaigns.recall
+        due = state.recall_due_day
+        return (
+            base
+            & (state.hygiene_appt < 0)
+            & (due - cfg.lead_days <= day)
+            & (due + cfg.max_overdue_days >= day)
+        )
+    if use_case == REACTIVATION:
+        months = campaigns.reactivation.last_seen_months
+        since = day - state.last_visit_day
+        return (
+            base
+            & (state.hygiene_appt < 0)
+            & (since >= months.min * MONTH_DAYS)
+            & (since <= months.max * MONTH_DAYS)
+        )
+    if use_case == TREATMENT_PLAN:
+        return base & (state.plan_day >= 0) & (state.treatment_appt < 0)
+    if use_case == POST_OP:
+        last = campaigns.post_op.cadence[-1].day
+        return base & (state.procedure_day >= 0) & (day <= state.procedure_day + last)
+    raise ValueError(use_case)
 
 
-def visit_missed(state: PracticeState, patient: int) -> None:
-    """A no-show leaves the recall due: the cadence starts again the next morning."""
-    state.booked_day[patient] = -1
-    state.episode_retry_day[patient] = -(10**6)
+def lapse(state: PracticeState, campaigns: CampaignsConfig, day: int) -> None:
+    """Patients unseen for `inactive_after_months` become inactive."""
+    limit = campaigns.reactivation.inactive_after_months * MONTH_DAYS
+    state.active &= ~((day - state.last_visit_day > limit) & (state.hygiene_appt < 0))
+
+
+def due(
+    state: PracticeState, campaigns: CampaignsConfig, use_case: str, day: int, horizon_days: int = 0
+) -> Due:
+    """Start cadences for newly wanted patients; return the steps due by `day + horizon_days`."""
+    cfg = config_of(campaigns, use_case)
+    episodes = state.episodes[use_case]
+    want = wanted(state, campaigns, use_case, day) & ~episodes.pending
+    starting = want & (episodes.anchor_day < 0) & (episodes.retry_day <= day)
+    if starting.any():
+        first = cfg.cadence[0].day
+        if use_case == TREATMENT_PLAN:
+            anchor = np.maximum(state.plan_day, day - first)
+        elif use_case == POST_OP:
+            anchor = state.procedure_day
+        else:
+            anchor = np.full(state.n, day - first, dtype=np.int32)
+        episodes.start(starting, anchor)
+    days = step_days(cfg)
+    n_steps = len(cfg.cadence)
+    steps = episodes.step
+    due_day = episodes.anchor_day + days[np.minimum(steps, n_steps)]
+    mask = want & (episodes.anchor_day >= 0) & (steps < n_steps) & (due_day <= day + horizon_days)
+    idx = np.flatnonzero(mask)
+    return Due(use_case, idx, steps[idx].astype(np.int64), due_day[idx])
+
+
+def touch_placed(
+    state: PracticeState, campaigns: CampaignsConfig, use_case: str, patient: int, day: int
+) -> None:
+    """Advance the cadence after a placed touch; an exhausted one waits `retry_after_days`."""
+    if use_case not in state.episodes:
+        return
+    cfg = config_of(campaigns, use_case)
+    episodes = state.episodes[use_case]
+    episodes.step[patient] += 1
+    if episodes.step[patient] >= len(cfg.cadence):
+        if use_case == POST_OP:
+            state.procedure_day[patient] = -1
+            episodes.end(patient)
+        else:
+            episodes.end(patient, day + cfg.retry_after_days)  # type: ignore[union-attr]
+
+
+def succeeded(state: PracticeState, use_case: str, patient: int) -> None:
+    """The use case got what it wanted (a booking, a check-in): its cadence ends."""
+    if use_case in state.episodes:
+        state.episodes[use_case].end(patient)
+    if use_case == POST_OP:
+        state.procedure_day[patient] = -1

@@ -86,7 +86,8 @@ def kpi_table(kpis: dict[str, Any], title: str) -> Table:
     table.add_column("KPI")
     for name in columns:
         table.add_column(name, justify="right")
-    for key in kpis["overall"]:
+    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
+    for key in keys:
         table.add_row(key, *(_fmt(key, col.get(key)) for col in columns.values()))
     return table
 
@@ -94,7 +95,7 @@ def kpi_table(kpis: dict[str, Any], title: str) -> Table:
 def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "-"
-    if key.endswith("_rate") or key == "conversion":
+    if key.endswith(("_rate", "_recovery")) or key == "conversion":
         return f"{100 * value:.1f} %"
     if key.endswith("revenue"):
         return f"${value:,.0f}"

@@ -1,4 +1,4 @@
-"""Wires one practice into a SimPy Environment: mornings, contacts, callbacks and visits.
+"""Wires one practice into a SimPy Environment: mornings, contacts, replies, visits, staff.
 
 Thin by design: each process says *when* something happens and asks the practice model
 (sim/model.py) *what* happens.
@@ -14,8 +14,9 @@ import pyarrow as pa
 import simpy
 
 from sim import population
-from sim.model import PracticeModel, Visit
+from sim.model import Placed, PracticeModel
 from sim.planner import Touch
+from sim.pms import Appointment
 from sim.population import Patients, Practice
 from sim.scenario import Scenario, minutes_of
 
@@ -29,7 +30,27 @@ class PracticeRun:
     practice: Practice
     patients: Patients
     tables: dict[str, pa.Table]
-    events_processed: int
+
+
+@dataclass(slots=True)
+class World:
+    env: simpy.Environment
+    model: PracticeModel
+    lines: simpy.Resource
+    staff: simpy.Resource
+
+    def follow(self, placed: Placed | None) -> None:
+        """Start the processes a contact, reply or visit set in motion."""
+        if placed is None:
+            return
+        for appt in placed.visits:
+            self.env.process(visit_process(self, appt))
+        for delay_s, patient, use_cases in placed.callbacks:
+            self.env.process(inbound_process(self, delay_s, patient, use_cases))
+        for delay_s, patient, kind, appointment_id in placed.replies:
+            self.env.process(reply_process(self, delay_s, patient, kind, appointment_id))
+        for patient in placed.transfers:
+            self.env.process(transfer_process(self, patient))
 
 
 def simulate_practice(
@@ -39,62 +60,92 @@ def simulate_practice(
     practice, patients = population.generate(scenario, practice_index)
     model = PracticeModel.build(scenario, practice, patients, practice_index)
     env = simpy.Environment()
-    lines = simpy.Resource(env, capacity=scenario.telephony.lines)
-    for visit in model.prebooked_visits():
-        env.process(visit_process(env, model, visit))
-    env.process(mornings(env, model, lines))
+    world = World(
+        env,
+        model,
+        simpy.Resource(env, scenario.telephony.lines),
+        simpy.Resource(env, scenario.staff.clinical_staff),
+    )
+    for appt in model.initial_visits():
+        env.process(visit_process(world, appt))
+    env.process(mornings(world))
     for day in range(30, scenario.days + 30, 30):
         env.run(until=min(day, scenario.days) * 86_400)
         if progress is not None:
             progress(min(day, scenario.days))
-    return PracticeRun(
-        practice, patients, model.recorder.tables(), model.recorder.count("attempts")
-    )
+    return PracticeRun(practice, patients, model.recorder.tables())
 
 
-def mornings(env: simpy.Environment, model: PracticeModel, lines: simpy.Resource) -> Process:
+def mornings(w: World) -> Process:
+    model = w.model
     planning_minute = minutes_of(model.scenario.strategy.planning_time)
     for day in range(model.scenario.days):
         t = model.clock.at_local(model.practice.tz, day, planning_minute)
-        if t > env.now:
-            yield env.timeout(t - env.now)
-        for touch in model.planner.plan_day(model.state, day, env.now):
-            env.process(contact_process(env, model, lines, touch))
+        if t > w.env.now:
+            yield w.env.timeout(t - w.env.now)
+        for touch in model.planner.plan_day(model.state, day, w.env.now):
+            w.env.process(contact_process(w, touch))
+        w.follow(model.self_bookings(day))
 
 
-def contact_process(
-    env: simpy.Environment, model: PracticeModel, lines: simpy.Resource, touch: Touch
-) -> Process:
-    yield env.timeout(touch.t - env.now)
+def contact_process(w: World, touch: Touch) -> Process:
+    yield w.env.timeout(touch.t - w.env.now)
     if touch.channel == "voice":
-        with lines.request() as line:
+        with w.lines.request() as line:
             yield line
-            placed = model.place(touch, env.now)
+            placed = w.model.place(touch, w.env.now)
             if placed is None:
                 return
-            yield env.timeout(placed.duration_s)
+            yield w.env.timeout(placed.duration_s)
     else:
-        placed = model.place(touch, env.now)
-        if placed is None:
-            return
-    for visit in placed.visits:
-        env.process(visit_process(env, model, visit))
-    for delay_s, patient in placed.callbacks:
-        env.process(callback_process(env, model, delay_s, patient))
+        placed = w.model.place(touch, w.env.now)
+    w.follow(placed)
 
 
-def callback_process(
-    env: simpy.Environment, model: PracticeModel, delay_s: float, patient: int
+def inbound_process(w: World, delay_s: float, patient: int, use_cases: tuple[str, ...]) -> Process:
+    yield w.env.timeout(delay_s)
+    w.follow(w.model.inbound(patient, use_cases, w.env.now))
+
+
+def reply_process(
+    w: World, delay_s: float, patient: int, kind: str, appointment_id: int
 ) -> Process:
-    yield env.timeout(delay_s)
-    visit = model.callback(patient, env.now)
-    if visit is not None:
-        env.process(visit_process(env, model, visit))
+    yield w.env.timeout(delay_s)
+    w.follow(w.model.reply(patient, kind, appointment_id, w.env.now))
 
 
-def visit_process(env: simpy.Environment, model: PracticeModel, visit: Visit) -> Process:
-    if visit.t > env.now:
-        yield env.timeout(visit.t - env.now)
-    next_visit = model.attend(visit)
-    if next_visit is not None:
-        env.process(visit_process(env, model, next_visit))
+def visit_process(w: World, appt: Appointment) -> Process:
+    if appt.t > w.env.now:
+        yield w.env.timeout(appt.t - w.env.now)
+    w.follow(w.model.attend(appt))
+
+
+def transfer_process(w: World, patient: int) -> Process:
+    """A red flag: warm transfer to clinical staff, or a staff callback when nobody is free."""
+    env, model, staff_cfg = w.env, w.model, w.model.scenario.staff
+    requested = env.now
+    if model.staff_on_duty(env.now):
+        request = w.staff.request()
+        got = yield request | env.timeout(staff_cfg.transfer_patience_s)
+        if request in got:
+            started = env.now
+            yield env.timeout(staff_cfg.transfer_minutes * 60)
+            w.staff.release(request)
+            model.staff_task(
+                patient, "transfer", requested, started, staff_cfg.transfer_minutes * 60
+            )
+            return
+        request.cancel()
+    while True:
+        wait = model.until_on_duty_s(env.now)
+        if wait > 0:
+            yield env.timeout(wait)
+        with w.staff.request() as callback:
+            yield callback
+            if model.staff_on_duty(env.now):
+                started = env.now
+                yield env.timeout(staff_cfg.callback_minutes * 60)
+                model.staff_task(
+                    patient, "callback", requested, started, staff_cfg.callback_minutes * 60
+                )
+                return

@@ -72,7 +72,22 @@ APPOINTMENTS_SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("status", pa.string()),
         ("booking_id", pa.int64()),
+        ("booked_by", pa.string()),
         ("fee", pa.float64()),
+        ("confirmed_via", pa.string()),
+        ("would_no_show", pa.bool_()),
+    ]
+)
+STAFF_TASKS_SCHEMA = pa.schema(
+    [
+        ("practice_id", pa.int32()),
+        ("patient_id", pa.int64()),
+        ("kind", pa.string()),
+        ("reason", pa.string()),
+        ("t_utc", TS),
+        ("t_started_utc", TS),
+        ("wait_s", pa.int32()),
+        ("duration_s", pa.int32()),
     ]
 )
 DEFERRALS_SCHEMA = pa.schema(
@@ -105,8 +120,9 @@ SCHEMAS = {
     "bookings": BOOKINGS_SCHEMA,
     "appointments": APPOINTMENTS_SCHEMA,
     "deferrals": DEFERRALS_SCHEMA,
+    "staff_tasks": STAFF_TASKS_SCHEMA,
 }
-TIME_COLUMNS = {"t_utc", "pause_until_utc", "appointment_utc", "t_next_utc"}
+TIME_COLUMNS = {"t_utc", "pause_until_utc", "appointment_utc", "t_next_utc", "t_started_utc"}
 
 
 @dataclass(slots=True)
@@ -115,34 +131,33 @@ class Recorder:
 
     epoch_s: int
     id_base: int = 0
-    columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.columns = {name: {f.name: [] for f in schema} for name, schema in SCHEMAS.items()}
+        self.rows = {name: [] for name in SCHEMAS}
 
     def add(self, table: str, **row: Any) -> int:
-        """Append one row; returns its index in the table."""
-        cols = self.columns[table]
-        for key, values in cols.items():
-            values.append(row[key])
-        return len(cols[next(iter(cols))]) - 1
+        """Append one row (every column of the table's schema, by name); returns its index."""
+        rows = self.rows[table]
+        rows.append(row)
+        return len(rows) - 1
 
     def count(self, table: str) -> int:
-        return len(next(iter(self.columns[table].values())))
+        return len(self.rows[table])
 
     def next_id(self, table: str) -> int:
-        return self.id_base + self.count(table) + 1
+        return self.id_base + len(self.rows[table]) + 1
 
     def set(self, table: str, index: int, **values: Any) -> None:
-        for key, value in values.items():
-            self.columns[table][key][index] = value
+        self.rows[table][index].update(values)
 
     def tables(self) -> dict[str, pa.Table]:
         out = {}
         for name, schema in SCHEMAS.items():
+            rows = self.rows[name]
             arrays = []
             for f in schema:
-                values = self.columns[name][f.name]
+                values = [r[f.name] for r in rows]
                 if f.name in TIME_COLUMNS:
                     arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
                     mask = np.isnan(arr)

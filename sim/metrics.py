@@ -3,8 +3,11 @@
 Definitions (also in docs/data.md):
 - connect rate: voice attempts answered by the patient / voice attempts;
 - contacted patients: distinct patients with at least one attempt for the use case;
-- conversion: distinct patients booked through the use case / contacted patients;
-- opt-out rate: distinct patients who opted out / contacted patients.
+- conversion: contacted patients who booked through the use case / contacted patients;
+- opt-out rate: contacted patients who opted out (hard) / contacted patients; soft likewise;
+- voice fallback recovery: visits that would have been missed unconfirmed, that the text did
+  not confirm, and that a confirmation call (or its returned voicemail) saved / all visits that
+  would have been missed and the text did not confirm.
 """
 
 from __future__ import annotations
@@ -16,72 +19,124 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 USE_CASES = ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
+BOOKING_USE_CASES = ("recall", "reactivation", "treatment_plan")
 
 
 def _ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den else None
 
 
-def _ids(table: pa.Table, column: str, mask: Any = None) -> np.ndarray:
-    col = table[column] if mask is None else pc.filter(table[column], mask)
-    return np.unique(col.to_numpy())
+def _count(mask: pa.ChunkedArray | pa.Array) -> int:
+    return int(pc.sum(mask).as_py() or 0)
 
 
-def attempt_kpis(
-    attempts: pa.Table,
-    bookings: pa.Table,
-    optouts: pa.Table,
-    appointments: pa.Table,
-    use_case: str | None,
-) -> dict[str, Any]:
-    if use_case is not None:
-        mask = pc.match_substring_regex(attempts["purposes"], f"(^|\\|){use_case}($|\\|)")
-        attempts = attempts.filter(mask)
-        bookings = bookings.filter(pc.equal(bookings["use_case"], use_case))
+def _purpose_mask(attempts: pa.Table, use_case: str) -> pa.ChunkedArray:
+    return pc.match_substring_regex(attempts["purposes"], f"(^|\\|){use_case}($|\\|)")
+
+
+def contact_kpis(attempts: pa.Table, optouts: pa.Table) -> dict[str, Any]:
     voice = pc.equal(attempts["channel"], "voice")
-    sms = pc.equal(attempts["channel"], "sms")
-    n_voice = int(pc.sum(voice).as_py() or 0)
-    n_sms = int(pc.sum(sms).as_py() or 0)
+    n_voice = _count(voice)
     live = pc.and_(voice, pc.equal(attempts["answered_by"], "patient"))
-    n_live = int(pc.sum(live).as_py() or 0)
-    n_vm = int(pc.sum(pc.equal(attempts["result"], "voicemail")).as_py() or 0)
-    contacted = _ids(attempts, "patient_id")
-    reached = _ids(attempts, "patient_id", live)
-    booked_patients = np.unique(bookings["patient_id"].to_numpy())
-    opted = np.intersect1d(np.unique(optouts["patient_id"].to_numpy()), contacted)
-    booked_ids = bookings["booking_id"].to_numpy()
-    appt_booked = appointments.filter(pc.is_in(appointments["booking_id"], pa.array(booked_ids)))
-    attended = appt_booked.filter(pc.equal(appt_booked["status"], "attended"))
-    no_show = appt_booked.filter(pc.equal(appt_booked["status"], "no_show"))
-    duration = attempts.filter(voice)["duration_s"]
+    contacted = np.unique(attempts["patient_id"].to_numpy())
+    reached = np.unique(attempts.filter(live)["patient_id"].to_numpy())
+
+    def opted(kind: str) -> int:
+        ids = optouts.filter(pc.equal(optouts["kind"], kind))["patient_id"].to_numpy()
+        return int(len(np.intersect1d(np.unique(ids), contacted)))
+
+    hard, soft = opted("hard"), opted("soft")
     return {
         "attempts": attempts.num_rows,
         "attempts_voice": n_voice,
-        "attempts_sms": n_sms,
+        "attempts_sms": attempts.num_rows - n_voice,
         "patients_contacted": int(len(contacted)),
         "patients_reached_live": int(len(reached)),
-        "connect_rate": _ratio(n_live, n_voice),
-        "voicemail_rate": _ratio(n_vm, n_voice),
+        "connect_rate": _ratio(_count(live), n_voice),
+        "voicemail_rate": _ratio(_count(pc.equal(attempts["result"], "voicemail")), n_voice),
+        "opt_outs": hard,
+        "opt_out_rate": _ratio(hard, len(contacted)),
+        "soft_opt_outs": soft,
+        "soft_opt_out_rate": _ratio(soft, len(contacted)),
+        "ai_minutes": float((pc.sum(attempts.filter(voice)["duration_s"]).as_py() or 0) / 60.0),
+        "sms_sent": attempts.num_rows - n_voice,
+    }
+
+
+def booking_kpis(attempts: pa.Table, bookings: pa.Table, appointments: pa.Table) -> dict[str, Any]:
+    contacted = np.unique(attempts["patient_id"].to_numpy())
+    booked = np.unique(bookings["patient_id"].to_numpy())
+    ids = pa.array(bookings["booking_id"].to_numpy())
+    appts = appointments.filter(pc.is_in(appointments["booking_id"], ids))
+    attended = appts.filter(pc.equal(appts["status"], "attended"))
+    return {
         "bookings": bookings.num_rows,
-        "patients_booked": int(len(booked_patients)),
-        "conversion": _ratio(len(np.intersect1d(booked_patients, contacted)), len(contacted)),
-        "opt_outs": int(len(opted)),
-        "opt_out_rate": _ratio(len(opted), len(contacted)),
-        "visits_attended": attended.num_rows,
-        "no_shows": no_show.num_rows,
-        "booked_revenue": float(pc.sum(appt_booked["fee"]).as_py() or 0.0),
+        "patients_booked": int(len(booked)),
+        "conversion": _ratio(len(np.intersect1d(booked, contacted)), len(contacted)),
+        "booked_revenue": float(pc.sum(appts["fee"]).as_py() or 0.0),
         "realised_revenue": float(pc.sum(attended["fee"]).as_py() or 0.0),
-        "ai_minutes": float((pc.sum(duration).as_py() or 0) / 60.0),
-        "sms_sent": n_sms,
+    }
+
+
+def confirmation_kpis(appointments: pa.Table) -> dict[str, Any]:
+    done = appointments.filter(pc.is_in(appointments["status"], pa.array(["attended", "no_show"])))
+    via = done["confirmed_via"]
+    attended = pc.equal(done["status"], "attended")
+    would = done["would_no_show"]
+    text_missed = pc.and_(would, pc.not_equal(via, "sms"))
+    saved_by_voice = pc.and_(pc.and_(text_missed, pc.equal(via, "voice")), attended)
+    prevented = pc.and_(pc.and_(would, pc.not_equal(via, "")), attended)
+    return {
+        "visits_due": done.num_rows,
+        "confirmed_by_sms": _count(pc.equal(via, "sms")),
+        "confirmed_by_voice": _count(pc.equal(via, "voice")),
+        "no_shows": _count(pc.equal(done["status"], "no_show")),
+        "would_be_no_shows": _count(would),
+        "no_shows_prevented": _count(prevented),
+        "voice_fallback_recovery": _ratio(_count(saved_by_voice), _count(text_missed)),
+    }
+
+
+def post_op_kpis(attempts: pa.Table, staff: pa.Table) -> dict[str, Any]:
+    outcomes = attempts["outcome"].to_pylist()
+    purposes = attempts["purposes"].to_pylist()
+    checked = transfers = 0
+    for purpose, outcome in zip(purposes, outcomes, strict=True):
+        mine = dict(zip(purpose.split("|"), outcome.split("|"), strict=False)).get("post_op")
+        checked += mine in ("checked_in", "transfer")
+        transfers += mine == "transfer"
+    callbacks = staff.filter(pc.equal(staff["kind"], "callback"))
+    waits = callbacks["wait_s"].to_numpy()
+    return {
+        "check_ins": checked,
+        "red_flags_in_calls": transfers,
+        "warm_transfers": _count(pc.equal(staff["kind"], "transfer")),
+        "staff_callbacks": callbacks.num_rows,
+        "staff_callback_wait_h_median": float(np.median(waits) / 3600) if len(waits) else None,
     }
 
 
 def kpis(tables: dict[str, pa.Table]) -> dict[str, Any]:
     """The KPI table: overall and per use case that had any attempt."""
-    a, b, o, ap = tables["attempts"], tables["bookings"], tables["optouts"], tables["appointments"]
-    out: dict[str, Any] = {"overall": attempt_kpis(a, b, o, ap, None), "by_use_case": {}}
+    a, b, o = tables["attempts"], tables["bookings"], tables["optouts"]
+    ap, staff = tables["appointments"], tables["staff_tasks"]
+    overall = contact_kpis(a, o)
+    overall.update(booking_kpis(a, b, ap))
+    overall["staff_minutes"] = float((pc.sum(staff["duration_s"]).as_py() or 0) / 60.0)
+    overall.update(
+        {k: v for k, v in confirmation_kpis(ap).items() if k in ("no_shows", "no_shows_prevented")}
+    )
+    out: dict[str, Any] = {"overall": overall, "by_use_case": {}}
     for use_case in USE_CASES:
-        row = attempt_kpis(a, b, o, ap, use_case)
-        if row["attempts"]:
-            out["by_use_case"][use_case] = row
+        attempts = a.filter(_purpose_mask(a, use_case))
+        if not attempts.num_rows:
+            continue
+        row = contact_kpis(attempts, o)
+        if use_case in BOOKING_USE_CASES:
+            row.update(booking_kpis(attempts, b.filter(pc.equal(b["use_case"], use_case)), ap))
+        elif use_case == "confirmation":
+            row.update(confirmation_kpis(ap))
+        elif use_case == "post_op":
+            row.update(post_op_kpis(attempts, staff))
+        out["by_use_case"][use_case] = row
     return out

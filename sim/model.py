@@ -1,4 +1,4 @@
-"""One practice's world and what happens when a contact is placed or a visit comes due.
+"""One practice's world, and what happens when a contact is placed, answered or returned.
 
 Everything here is plain Python over the domain modules (telephony, behaviour, book,
 campaigns, gate); `sim/engine.py` only decides *when* these methods run.
@@ -12,34 +12,57 @@ import numpy as np
 
 from agents.voicemail import render_sms, render_voicemail
 from sim import behaviour, campaigns, streams, telephony
+from sim.behaviour import Traits
 from sim.book import Book
-from sim.calendar import Clock
+from sim.calendar import DAY_S, Clock
+from sim.campaigns import CONFIRMATION, POST_OP, REACTIVATION, RECALL, TREATMENT_PLAN
 from sim.eventlog import Recorder
-from sim.planner import Planner, Touch
-from sim.pms import PracticeState
+from sim.planner import Item, Planner, Touch
+from sim.pms import Appointment, PracticeState
 from sim.population import Patients, Practice
 from sim.rules import gate
-from sim.scenario import Scenario
+from sim.scenario import WEEKDAYS, Scenario, minutes_of
 
-OPT_OUT_PAUSE_NONE = None
-
-
-@dataclass(frozen=True, slots=True)
-class Visit:
-    patient: int
-    day: int
-    slot: int
-    t: int
-    appointment_row: int
+OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
 
 
 @dataclass(slots=True)
 class Placed:
-    """What a placed contact set in motion: its length, and what follows later."""
+    """What a placed contact (or a reply, or a visit) set in motion."""
 
-    duration_s: int
-    visits: list[Visit] = field(default_factory=list)
-    callbacks: list[tuple[float, int]] = field(default_factory=list)  # (delay_s, patient)
+    duration_s: int = 0
+    visits: list[Appointment] = field(default_factory=list)
+    callbacks: list[tuple[float, int, tuple[str, ...]]] = field(default_factory=list)
+    replies: list[tuple[float, int, str, int]] = field(
+        default_factory=list
+    )  # delay, patient, kind, appt
+    transfers: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Per-patient facts the hot path reads, as Python lists (numpy scalar access is slow)."""
+
+    patient_id: list[int]
+    home_zone: list[str]
+    phone_shared: list[bool]
+    wireless: list[bool]
+    no_voicemail: list[bool]
+    best_hour: list[int]
+    responsiveness: list[float]
+    annoyance_threshold: list[float]
+    trust_known_caller: list[float]
+    prefers_sms: list[bool]
+
+    @classmethod
+    def of(cls, patients: Patients, traits: Traits) -> Facts:
+        return cls(
+            patients.patient_id.tolist(), patients.tz_address.tolist(), patients.phone_shared.tolist(),
+            (patients.phone_type == "wireless").tolist(), patients.no_voicemail.tolist(),
+            traits.best_hour.tolist(), traits.responsiveness.tolist(),
+            traits.annoyance_threshold.tolist(), traits.trust_known_caller.tolist(),
+            traits.prefers_sms.tolist(),
+        )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -49,234 +72,577 @@ class PracticeModel:
     clock: Clock
     practice: Practice
     patients: Patients
+    traits: Traits
     state: PracticeState
-    book: Book
+    books: dict[str, Book]
     planner: Planner
     recorder: Recorder
     curve: telephony.AnswerCurve
     zones: list[tuple[str, ...]]
     rng_telephony: np.random.Generator
     rng_dialogue: np.random.Generator
+    rng_book: np.random.Generator
+    rng_clinical: np.random.Generator
+    facts: Facts
 
     @classmethod
     def build(
         cls, scenario: Scenario, practice: Practice, patients: Patients, practice_index: int
     ) -> PracticeModel:
-        seed = scenario.seed
+        seed, n = scenario.seed, len(patients)
         clock = Clock(scenario.start_date)
-        traits = streams.stream(seed, streams.TRAITS, practice_index)
-        number_reassigned = (
-            traits.random(len(patients)) < scenario.population.share_reassigned_numbers
-        )
+        trait_rng = streams.stream(seed, streams.TRAITS, practice_index)
+        traits = Traits.draw(scenario.behaviour, n, trait_rng)
+        number_reassigned = trait_rng.random(n) < scenario.population.share_reassigned_numbers
         state = PracticeState.from_patients(patients, number_reassigned)
         zones = patients.zones
         horizon = scenario.days + 200
-        book = Book(scenario.practice, clock, practice.tz, horizon)
-        planner = Planner(
-            scenario, clock, patients, zones, streams.stream(seed, "planner", practice_index)
+        treatment = scenario.practice.model_copy(
+            update={
+                "hygiene_chairs": scenario.practice.providers,
+                "hygiene_visit_minutes": scenario.clinical.treatment_visit_minutes,
+            }
         )
-        recorder = Recorder(clock.unix_seconds(0), id_base=practice_index * 100_000_000)
-        model = cls(
-            scenario, practice_index, clock, practice, patients, state, book, planner, recorder,
+        books = {
+            "hygiene": Book(scenario.practice, clock, practice.tz, horizon),
+            "treatment": Book(treatment, clock, practice.tz, horizon),
+        }
+        planner = Planner(
+            scenario,
+            clock,
+            patients,
+            zones,
+            traits,
+            streams.stream(seed, "planner", practice_index),
+        )
+        return cls(
+            scenario, practice_index, clock, practice, patients, traits, state, books, planner,
+            Recorder(clock.unix_seconds(0), id_base=practice_index * 100_000_000),
             telephony.AnswerCurve.from_config(scenario.telephony), zones,
             streams.stream(seed, streams.TELEPHONY, practice_index),
             streams.stream(seed, streams.DIALOGUE, practice_index),
+            streams.stream(seed, streams.BOOK, practice_index),
+            streams.stream(seed, "clinical", practice_index),
+            Facts.of(patients, traits),
         )  # fmt: skip
-        return model
 
-    # --- visits booked before the simulation starts -------------------------------------
-    def prebooked_visits(self) -> list[Visit]:
+    # --- the PMS as it stands at the start ---------------------------------------------------
+    def initial_visits(self) -> list[Appointment]:
+        """Visits booked before the run, and accepted plans still waiting to be scheduled."""
         visits = []
         for patient in np.flatnonzero(self.patients.prebooked_day >= 0).tolist():
-            slot = self.book.first_open(int(self.patients.prebooked_day[patient]))
-            if slot is not None:
-                visits.append(self._book(patient, slot, booking_id=-1))
+            appt = self._book(
+                patient, "hygiene", int(self.patients.prebooked_day[patient]), "prebooked"
+            )
+            if appt is not None:
+                visits.append(appt)
+        clinical = self.scenario.clinical
+        rng = streams.stream(self.scenario.seed, streams.POPULATION + ".plans", self.practice_index)
+        has_plan = rng.random(self.state.n) < clinical.share_unscheduled_plans_at_start
+        self.state.plan_value[has_plan] = self._plan_values(rng, int(has_plan.sum()))
+        self.state.plan_day[has_plan] = -rng.integers(1, 90, int(has_plan.sum()))
         return visits
 
-    # --- a contact ---------------------------------------------------------------------
+    def _plan_values(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        c = self.scenario.clinical
+        return np.round(c.plan_value_median * np.exp(rng.normal(0, c.plan_value_sigma, n)), 2)
+
+    def self_bookings(self, day: int) -> Placed:
+        """Patients due or overdue who call the practice on their own today (no outreach)."""
+        s = self.state
+        p_month = self.scenario.behaviour.p_self_book_per_month
+        p_day = 1.0 - (1.0 - p_month) ** (1.0 / 30.0)
+        due = s.active & (s.hygiene_appt < 0) & (s.recall_due_day <= day)
+        draws = self.rng_book.random(s.n)
+        placed = Placed()
+        for patient in np.flatnonzero(due & (draws < p_day)).tolist():
+            lapsed = (
+                day - s.last_visit_day[patient]
+                > self.scenario.campaigns.reactivation.last_seen_months.min * 30.4375
+            )
+            lead_days = int(self.rng_book.integers(3, 22))  # patients book one to three weeks out
+            appt = self._book(
+                patient, "reactivation" if lapsed else "hygiene", day + lead_days, "self"
+            )
+            if appt is not None:
+                for use_case in (RECALL, REACTIVATION):
+                    campaigns.succeeded(self.state, use_case, patient)
+                placed.visits.append(appt)
+        return placed
+
+    # --- a contact ---------------------------------------------------------------------------
     def place(self, touch: Touch, now: float) -> Placed | None:
-        """Place `touch` now, or return None when the gate refuses it (recorded as a deferral)."""
+        """Place `touch` now; None when it is no longer needed or the gate refuses it."""
         for i in touch.items:
-            self.state.pending[i.patient] = False
+            if i.use_case in self.state.episodes:
+                self.state.episodes[i.use_case].pending[i.patient] = False
+        if touch.appointment_id >= 0:
+            appt = self.state.appointments.get(touch.appointment_id)
+            if appt is None or appt.status != "scheduled" or appt.confirmed_via:
+                return None  # the visit was confirmed, cancelled or moved meanwhile
         refused = gate.permit(self.clock, touch.zones, now)
         if refused is not None:
             self._defer(touch, now, refused)
             return None
-        self.state.last_contact_day_by_phone[touch.phone] = touch.day
-        for i in touch.items:
-            campaigns.recall_touch_placed(
-                self.state, self.scenario.campaigns.recall, i.patient, touch.day
+        day = touch.day
+        for p in touch.patients:
+            self.state.note_contact(
+                p, tuple(i.use_case for i in touch.items if i.patient == p), day
             )
+        for i in touch.items:
+            campaigns.touch_placed(self.state, self.scenario.campaigns, i.use_case, i.patient, day)
         if touch.channel == "voice":
             return self._call(touch, now)
         return self._text(touch, now)
 
     def _call(self, touch: Touch, now: float) -> Placed:
         cfg = self.scenario.telephony
-        recall = self.scenario.campaigns.recall
         patient = touch.patient
-        weekday = self.clock.weekday(self.clock.local_day(touch.zones[0], now))
-        hour = self.clock.local_minute_of_day(self.patients.tz_address[patient], now) // 60
-        p_person = self.curve.p_person(hour, weekday, cfg.caller_id == "practice_main")
+        f = self.facts
+        local = self.clock.local_seconds(f.home_zone[patient], now)
+        hour = int(local % DAY_S) // 3600
+        known = cfg.caller_id == "practice_main"
+        p_person = self.curve.p_person(
+            hour, self.clock.weekday(int(local // DAY_S)), known, f.trust_known_caller[patient]
+        )
+        if abs(hour - f.best_hour[patient]) <= 1:
+            p_person *= self.scenario.behaviour.best_hour_boost
+        p_person = min(1.0, p_person * float(self.traits.answer_propensity[patient]))
         dial = telephony.dial(
-            self.rng_telephony, cfg, p_person,
-            bool(self.patients.phone_shared[patient]), bool(self.state.number_reassigned[patient]),
-        )  # fmt: skip
+            self.rng_telephony,
+            cfg,
+            p_person,
+            f.phone_shared[patient],
+            bool(self.state.number_reassigned[patient]),
+        )
         placed = Placed(duration_s=dial.ring_s)
-        result, message, outcome = dial.result, "", "no_contact"
+        result, message, outcomes = dial.result, "", ["no_contact"] * len(touch.items)
         if dial.result == "wrong_number":
-            outcome = "wrong_number"
+            outcomes = ["wrong_number"] * len(touch.items)
             for p in touch.patients:
                 self.state.wrong_number[p] = True
         elif dial.result == "machine":
-            leave = self._leave_voicemail(touch)
-            if leave:
+            placed.duration_s += int(cfg.amd_decision_s)
+            if self._leave_voicemail(touch):
                 result = "voicemail"
                 message = render_voicemail(self.practice.name, self.practice.phone, touch.purposes)
                 placed.duration_s += cfg.voicemail_s
-                outcome = "message_left"
-                self._maybe_callback(placed, patient)
+                outcomes = ["message_left"] * len(touch.items)
+                self._after_message(touch, now, placed, "voicemail")
             else:
                 result = "no_answer"
-        elif dial.result == "answered" and dial.answered_by == "household":
-            placed.duration_s += behaviour.answered_call_s(
+                self._press(touch, now, "no_answer")
+        elif dial.answered_by == "household":
+            placed.duration_s += behaviour.call_duration_s(
                 self.rng_dialogue, cfg.answered_call_s / 3
             )
-            outcome = "message_left"
-            self._maybe_callback(placed, patient)
+            outcomes = ["message_left"] * len(touch.items)
+            self._after_message(touch, now, placed, "household")
         elif dial.result == "answered":
-            placed.duration_s += behaviour.answered_call_s(self.rng_dialogue, cfg.answered_call_s)
-            offered = self.book.offer(
-                max(touch.day + self.scenario.book.first_bookable_day_offset,
-                    int(self.state.recall_due_day[patient]) - 7),
-                recall.slots_offered, recall.booking_horizon_days,
-            )  # fmt: skip
-            outcome = behaviour.answered_outcome(self.rng_dialogue, recall, len(offered))
-            if outcome == "booked":
-                slot = offered[int(self.rng_dialogue.integers(len(offered)))]
-                placed.visits.append(
-                    self._book(patient, slot, self.recorder.next_id("bookings"), now, "call")
-                )
-            elif outcome == "opt_out":
-                self._opt_out(patient, now, "voice", "all", "spoken", "please stop calling me")
+            placed.duration_s += behaviour.call_duration_s(self.rng_dialogue, cfg.answered_call_s)
+            outcomes = self._converse(touch, now, placed)
+        else:
+            self._press(touch, now, "no_answer")
         self._attempt(
-            touch, now, "voice", result, dial.answered_by, placed.duration_s, message, outcome
+            touch, now, "voice", result, dial.answered_by, placed.duration_s, message, outcomes
         )
         return placed
 
+    def _converse(self, touch: Touch, now: float, placed: Placed) -> list[str]:
+        """A live conversation with the patient about every item the contact carries."""
+        patient = touch.patient
+        self._press(touch, now, "answered")
+        choice = self._opt_out_choice(patient)
+        if choice == "hard":
+            self._opt_out(patient, now, "voice", "all", "spoken", "please stop calling me")
+            return ["opt_out"] * len(touch.items)
+        outcomes = []
+        for item in touch.items:
+            if choice == "soft" and item.use_case in campaigns.PAUSABLE:
+                outcomes.append("soft_opt_out")
+                continue
+            outcomes.append(self._handle(item, touch, now, placed))
+        if choice == "soft":
+            self._soft_opt_out(patient, now, "voice", "I'll call you when I'm ready")
+        return outcomes
+
+    def _handle(self, item: Item, touch: Touch, now: float, placed: Placed) -> str:
+        """What the patient decides about one item, and what the practice does with it."""
+        p, use_case = item.patient, item.use_case
+        day = self.clock.local_day(self.practice.tz, now)
+        b = self.scenario.behaviour
+        if use_case in campaigns.BOOKING:
+            if not self._still_wanted(p, use_case):
+                return "already_booked"
+            if not behaviour.accepts(self.rng_dialogue, b, use_case, self.facts.responsiveness[p]):
+                return "declined"
+            appt = self._book_use_case(p, use_case, day, now, "call")
+            if appt is None:
+                return "no_slot"
+            placed.visits.append(appt)
+            return "booked"
+        if use_case == CONFIRMATION:
+            appt = self.state.appointments.get(touch.appointment_id)
+            if appt is None or appt.status != "scheduled":
+                return "no_visit"
+            if self.rng_dialogue.random() < b.p_answer_confirmation_call_confirms:
+                appt.confirmed_via = "voice"
+                return "confirmed"
+            self._cancel(appt)
+            return "cancelled"
+        if use_case == POST_OP:
+            campaigns.succeeded(self.state, POST_OP, p)
+            if self.rng_clinical.random() < self.scenario.clinical.p_red_flag:
+                placed.transfers.append(p)
+                return "transfer"
+            return "checked_in"
+        raise ValueError(use_case)
+
     def _text(self, touch: Touch, now: float) -> Placed:
         patient = touch.patient
-        wireless = self.patients.phone_type[patient] == "wireless"
-        result = telephony.send_sms(self.rng_telephony, self.scenario.telephony, bool(wireless))
+        result = telephony.send_sms(
+            self.rng_telephony, self.scenario.telephony, self.facts.wireless[patient]
+        )
         message = render_sms(self.practice.name, self.practice.phone, touch.purposes)
-        placed = Placed(duration_s=0)
+        placed = Placed()
         outcome = "no_reply"
         if result == "delivered":
-            if behaviour.sms_reply(self.rng_dialogue, self.scenario.campaigns.recall) == "stop":
-                outcome = "opt_out"
-                self._opt_out(patient, now + 600, "sms", "sms", "sms_reply", "STOP")
+            self._press(touch, now, "sms")
+            b = self.scenario.behaviour
+            if touch.appointment_id >= 0:
+                reply = behaviour.confirmation_reply(
+                    self.rng_dialogue, b, self.facts.prefers_sms[patient]
+                )
+                if reply is not None:
+                    delay = behaviour.sms_reply_delay_s(self.rng_dialogue, b)
+                    placed.replies.append((delay, patient, reply, touch.appointment_id))
+                    outcome = "replied"
             else:
-                self._maybe_callback(placed, patient)
-        self._attempt(touch, now, "sms", result, "", 0, message, outcome)
+                choice = self._opt_out_choice(patient)
+                if choice is not None:
+                    delay = behaviour.sms_reply_delay_s(self.rng_dialogue, b)
+                    placed.replies.append(
+                        (delay, patient, "stop" if choice == "hard" else "later", -1)
+                    )
+                    outcome = "replied"
+                else:
+                    self._after_message(touch, now, placed, None)
+        self._attempt(touch, now, "sms", result, "", 0, message, [outcome] * len(touch.items))
         return placed
 
-    def _leave_voicemail(self, touch: Touch) -> bool:
-        if any(self.patients.no_voicemail[p] for p in touch.patients):
+    # --- what follows a message --------------------------------------------------------------
+    def _after_message(
+        self, touch: Touch, now: float, placed: Placed, pressure_kind: str | None
+    ) -> None:
+        if pressure_kind is not None:
+            self._press(touch, now, pressure_kind)
+        patient = touch.patient
+        responsiveness = self.facts.responsiveness[patient]
+        if touch.channel == "sms" and self.facts.prefers_sms[patient]:
+            responsiveness = min(1.0, responsiveness * 1.3)
+        delay = behaviour.returns_message(
+            self.rng_dialogue, self.scenario.behaviour, responsiveness
+        )
+        if delay is not None:
+            placed.callbacks.append((delay, patient, touch.purposes))
+
+    def inbound(self, patient: int, use_cases: tuple[str, ...], now: float) -> Placed:
+        """A patient returns a message; the agent takes the call and handles what is still open."""
+        placed = Placed()
+        if self.state.opted_out_voice[patient] and self.state.opted_out_sms[patient]:
+            return placed
+        day = self.clock.local_day(self.practice.tz, now)
+        b = self.scenario.behaviour
+        for use_case in use_cases:
+            if use_case in campaigns.BOOKING:
+                if self._still_wanted(patient, use_case) and behaviour.accepts(
+                    self.rng_dialogue, b, use_case, self.facts.responsiveness[patient]
+                ):
+                    appt = self._book_use_case(patient, use_case, day, now, "callback")
+                    if appt is not None:
+                        placed.visits.append(appt)
+            elif use_case == CONFIRMATION:
+                appt = self._next_visit(patient)
+                if appt is not None and not appt.confirmed_via:
+                    appt.confirmed_via = "voice"
+            elif use_case == POST_OP and self.state.procedure_day[patient] >= 0:
+                campaigns.succeeded(self.state, POST_OP, patient)
+                if self.rng_clinical.random() < self.scenario.clinical.p_red_flag:
+                    placed.transfers.append(patient)
+        return placed
+
+    def reply(self, patient: int, kind: str, appointment_id: int, now: float) -> Placed:
+        """A text reply arrives: confirm, cancel, reschedule, stop, later, or free text."""
+        placed = Placed()
+        appt = self.state.appointments.get(appointment_id)
+        live = appt is not None and appt.status == "scheduled"
+        if kind == "stop":
+            self._opt_out(patient, now, "sms", "sms", "sms_reply", "STOP")
+        elif kind == "later":
+            self._soft_opt_out(patient, now, "sms", "Not now, I'll call when I'm ready")
+        elif kind == "confirm" and live:
+            appt.confirmed_via = "sms"  # type: ignore[union-attr]
+        elif kind == "cancel" and live:
+            self._cancel(appt)  # type: ignore[arg-type]
+        elif kind == "reschedule" and live:
+            self._cancel(appt)  # type: ignore[arg-type]
+            day = self.clock.local_day(self.practice.tz, now)
+            moved = self._book(patient, appt.kind, day + 2, "reschedule", via="sms_reply", now=now)  # type: ignore[union-attr]
+            if moved is not None:
+                moved.confirmed_via = "sms"
+                placed.visits.append(moved)
+        return placed
+
+    # --- visits ------------------------------------------------------------------------------
+    def attend(self, appt: Appointment) -> Placed:
+        """The visit's hour: attended or missed; what the visit leads to comes back in `Placed`."""
+        placed = Placed()
+        if appt.status != "scheduled":
+            return placed
+        self._unlist(appt)
+        missed = appt.would_no_show_confirmed if appt.confirmed_via else appt.would_no_show
+        p = appt.patient
+        if missed:
+            self._status(appt, "no_show")
+            if appt.kind == "treatment":
+                self.state.treatment_appt[p] = -1
+                self.state.plan_day[p] = appt.day
+            else:
+                self.state.hygiene_appt[p] = -1
+            return placed
+        self._status(appt, "attended")
+        clinical = self.scenario.clinical
+        rng = self.rng_clinical
+        if appt.kind == "treatment":
+            self.state.treatment_appt[p] = -1
+            self.state.plan_value[p] = 0.0
+            self.state.plan_day[p] = -1
+            self._procedure(p, appt.day)
+            return placed
+        s = self.state
+        s.hygiene_appt[p] = -1
+        s.active[p] = True
+        s.last_visit_day[p] = appt.day
+        s.recall_due_day[p] = appt.day + s.recall_interval_days[p]
+        for use_case in (RECALL, REACTIVATION):
+            s.episodes[use_case].end(p)
+        if rng.random() < clinical.p_procedure_at_hygiene_visit:
+            self._procedure(p, appt.day)
+        p_plan = (
+            clinical.p_plan_at_reactivation_visit
+            if appt.kind == "reactivation"
+            else clinical.p_plan_at_hygiene_visit
+        )
+        if s.plan_day[p] < 0 and s.treatment_appt[p] < 0 and rng.random() < p_plan:
+            s.plan_value[p] = float(self._plan_values(rng, 1)[0])
+            if rng.random() < clinical.p_schedule_plan_at_checkout:
+                visit = self._book(p, "treatment", appt.day + 7, "checkout")
+                if visit is not None:
+                    placed.visits.append(visit)
+            if s.treatment_appt[p] < 0:
+                s.plan_day[p] = appt.day
+        if rng.random() < self.scenario.book.p_book_next_at_visit:
+            visit = self._book(p, "hygiene", int(s.recall_due_day[p]), "checkout")
+            if visit is not None:
+                placed.visits.append(visit)
+        return placed
+
+    def _procedure(self, patient: int, day: int) -> None:
+        if self.scenario.campaigns.post_op.enabled:
+            self.state.procedure_day[patient] = day
+            self.state.episodes[POST_OP].end(patient)
+
+    # --- clinical staff --------------------------------------------------------------------------
+    def staff_on_duty(self, t: float) -> bool:
+        tz = self.practice.tz
+        day = self.clock.local_day(tz, t)
+        hours = self.scenario.practice.opening_hours.get(WEEKDAYS[self.clock.weekday(day)])
+        if hours is None or (
+            self.scenario.practice.closed_on_federal_holidays and self.clock.is_federal_holiday(day)
+        ):
             return False
-        policy = self.scenario.campaigns.recall.voicemail
+        minute = self.clock.local_minute_of_day(tz, t)
+        return minutes_of(hours.open) <= minute < minutes_of(hours.close)
+
+    def until_on_duty_s(self, t: float) -> float:
+        """Seconds until clinical staff are next on duty (0 when they are now)."""
+        if self.staff_on_duty(t):
+            return 0.0
+        tz = self.practice.tz
+        day = self.clock.local_day(tz, t)
+        for d in range(day, day + 14):
+            hours = self.scenario.practice.opening_hours.get(WEEKDAYS[self.clock.weekday(d)])
+            if hours is None or (
+                self.scenario.practice.closed_on_federal_holidays
+                and self.clock.is_federal_holiday(d)
+            ):
+                continue
+            opens = self.clock.at_local(tz, d, minutes_of(hours.open))
+            if opens > t:
+                return float(opens - t)
+        return DAY_S
+
+    def staff_task(
+        self, patient: int, kind: str, requested: float, started: float, duration_s: float
+    ) -> None:
+        self.recorder.add(
+            "staff_tasks", practice_id=self.practice.practice_id,
+            patient_id=self.facts.patient_id[patient], kind=kind, reason="red_flag",
+            t_utc=requested, t_started_utc=started, wait_s=int(started - requested),
+            duration_s=int(duration_s),
+        )  # fmt: skip
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _opt_out_choice(self, patient: int) -> str | None:
+        b = self.scenario.behaviour
+        fatigue = behaviour.fatigue_multiplier(
+            b, self.state.pressure[patient], self.facts.annoyance_threshold[patient]
+        )
+        return behaviour.opt_out_choice(self.rng_dialogue, b, fatigue)
+
+    def _press(self, touch: Touch, now: float, kind: str) -> None:
+        """Add this contact's pressure to every patient it reached."""
+        b = self.scenario.behaviour
+        s = self.state
+        for p in touch.patients:
+            repeat = any(
+                i.patient == p
+                and i.use_case in s.previous_touch_day
+                and s.previous_touch_day[i.use_case][p] > touch.day - 7
+                for i in touch.items
+            )
+            hour = self.clock.local_minute_of_day(self.facts.home_zone[p], now) // 60
+            off_hours = abs(hour - self.facts.best_hour[p]) >= OFF_HOURS_H
+            same_day = now - s.last_contact_t[p] < 12 * 3600
+            decayed = behaviour.decayed_pressure(
+                s.pressure[p], now - s.pressure_t[p], b.fatigue_half_life_days
+            )
+            s.pressure[p] = decayed + behaviour.pressure_added(b, kind, repeat, off_hours, same_day)
+            s.pressure_t[p] = now
+            s.last_contact_t[p] = now
+
+    def _leave_voicemail(self, touch: Touch) -> bool:
+        if any(self.facts.no_voicemail[p] for p in touch.patients):
+            return False
+        policy = getattr(self.scenario.campaigns, touch.items[0].use_case).voicemail
         if policy == "always":
             return True
         if policy == "never":
             return False
         return all(i.step == 0 for i in touch.items)
 
-    def _maybe_callback(self, placed: Placed, patient: int) -> None:
-        delay = behaviour.callback_delay_s(self.rng_dialogue, self.scenario.campaigns.recall)
-        if delay is not None:
-            placed.callbacks.append((delay, patient))
+    def _still_wanted(self, patient: int, use_case: str) -> bool:
+        if use_case == TREATMENT_PLAN:
+            return self.state.plan_day[patient] >= 0 and self.state.treatment_appt[patient] < 0
+        return bool(self.state.hygiene_appt[patient] < 0)
 
-    # --- inbound callbacks and visits ---------------------------------------------------
-    def callback(self, patient: int, now: float) -> Visit | None:
-        """A patient returns a message: they book if nothing is booked and they agree."""
-        if (
-            self.state.booked_day[patient] >= 0
-            or self.state.opted_out_voice[patient] & self.state.opted_out_sms[patient]
-        ):
-            return None
-        recall = self.scenario.campaigns.recall
-        day = self.clock.local_day(self.practice.tz, now)
-        offered = self.book.offer(
-            day + self.scenario.book.first_bookable_day_offset,
-            recall.slots_offered,
-            recall.booking_horizon_days,
-        )
-        if offered and self.rng_dialogue.random() < recall.p_book_if_reached:
-            slot = offered[int(self.rng_dialogue.integers(len(offered)))]
-            return self._book(patient, slot, self.recorder.next_id("bookings"), now, "callback")
+    def _next_visit(self, patient: int) -> Appointment | None:
+        for key in (self.state.hygiene_appt[patient], self.state.treatment_appt[patient]):
+            appt = self.state.appointments.get(int(key))
+            if appt is not None and appt.status == "scheduled":
+                return appt
         return None
 
-    def attend(self, visit: Visit) -> Visit | None:
-        """The visit's hour has come: attended (the next recall is set) or missed.
-
-        An attended patient may book the next cleaning at checkout; that visit is returned.
-        """
-        if self.rng_dialogue.random() < self.scenario.book.p_no_show:
-            self.recorder.set("appointments", visit.appointment_row, status="no_show")
-            campaigns.visit_missed(self.state, visit.patient)
+    def _book_use_case(
+        self, patient: int, use_case: str, day: int, now: float, via: str
+    ) -> Appointment | None:
+        kind = campaigns.BOOKING[use_case]
+        offset = self.scenario.book.first_bookable_day_offset
+        start = day + offset
+        if use_case == RECALL:
+            start = max(start, int(self.state.recall_due_day[patient]) - 7)
+        cfg = getattr(self.scenario.campaigns, use_case)
+        book = self.books["treatment" if kind == "treatment" else "hygiene"]
+        offered = book.offer(start, cfg.slots_offered, cfg.booking_horizon_days, self.rng_book)
+        if not offered:
             return None
-        self.recorder.set("appointments", visit.appointment_row, status="attended")
-        campaigns.visit_attended(self.state, visit.patient, visit.day)
-        if self.rng_dialogue.random() < self.scenario.book.p_book_next_at_visit:
-            slot = self.book.first_open(int(self.state.recall_due_day[visit.patient]))
-            if slot is not None:
-                return self._book(visit.patient, slot, booking_id=-1)
-        return None
+        slot = offered[int(self.rng_dialogue.integers(len(offered)))]
+        appt = self._book(patient, kind, slot[0], use_case, via=via, now=now, slot=slot)
+        if appt is not None:
+            campaigns.succeeded(self.state, use_case, patient)
+        return appt
 
-    # --- records ------------------------------------------------------------------------
     def _book(
-        self,
-        patient: int,
-        slot: tuple[int, int],
-        booking_id: int,
-        now: float = 0.0,
-        via: str = "prebooked",
-    ) -> Visit:
+        self, patient: int, kind: str, from_day: int, booked_by: str, via: str = "", now: float = 0.0,
+        slot: tuple[int, int] | None = None,
+    ) -> Appointment | None:  # fmt: skip
+        book = self.books["treatment" if kind == "treatment" else "hygiene"]
+        slot = slot or book.first_open(max(from_day, 0), rng=self.rng_book)
+        if slot is None:
+            return None
         day, s = slot
-        self.book.take(day, s)
-        t = self.book.slot_time(day, s)
-        campaigns.visit_booked(self.state, patient, day)
-        pid = int(self.patients.patient_id[patient])
-        if booking_id >= 0:
+        book.take(day, s)
+        t = book.slot_time(day, s)
+        fees = self.scenario.fees
+        fee = {"hygiene": fees.hygiene_visit, "reactivation": fees.reactivation_visit}.get(
+            kind, float(self.state.plan_value[patient])
+        )
+        b = self.scenario.behaviour
+        u = float(self.rng_book.random())
+        pid = self.facts.patient_id[patient]
+        booking_id = -1
+        if via:
+            booking_id = self.recorder.next_id("bookings")
             self.recorder.add(
                 "bookings", booking_id=booking_id, practice_id=self.practice.practice_id, patient_id=pid,
-                t_utc=now, appointment_utc=t, use_case=campaigns.RECALL, via=via,
+                t_utc=now, appointment_utc=t, use_case=booked_by, via=via,
                 attempt_id=self.recorder.next_id("attempts") if via == "call" else -1,
             )  # fmt: skip
+        appointment_id = self.recorder.next_id("appointments")
         row = self.recorder.add(
-            "appointments", appointment_id=self.recorder.next_id("appointments"),
-            practice_id=self.practice.practice_id, patient_id=pid, t_utc=t, kind="hygiene",
-            status="scheduled", booking_id=booking_id, fee=self.scenario.book.fee_hygiene_visit,
+            "appointments", appointment_id=appointment_id, practice_id=self.practice.practice_id,
+            patient_id=pid, t_utc=t, kind=kind, status="scheduled", booking_id=booking_id,
+            booked_by=booked_by, fee=fee, confirmed_via="", would_no_show=u < b.p_no_show_unconfirmed,
         )  # fmt: skip
-        return Visit(patient, day, s, t, row)
+        appt = Appointment(
+            appointment_id, patient, kind, day, s, t, fee, booked_by, booking_id, row,
+            would_no_show=u < b.p_no_show_unconfirmed, would_no_show_confirmed=u < b.p_no_show_confirmed,
+        )  # fmt: skip
+        self.state.appointments[appointment_id] = appt
+        self.state.appointments_by_day.setdefault(day, []).append(appt)
+        if kind == "treatment":
+            self.state.treatment_appt[patient] = appointment_id
+        else:
+            self.state.hygiene_appt[patient] = appointment_id
+        return appt
+
+    def _cancel(self, appt: Appointment) -> None:
+        book = self.books["treatment" if appt.kind == "treatment" else "hygiene"]
+        book.release(appt.day, appt.slot)
+        self._status(appt, "cancelled")
+        self._unlist(appt)
+        if appt.kind == "treatment":
+            self.state.treatment_appt[appt.patient] = -1
+        else:
+            self.state.hygiene_appt[appt.patient] = -1
+
+    def _unlist(self, appt: Appointment) -> None:
+        self.state.appointments.pop(appt.appointment_id, None)
+        same_day = self.state.appointments_by_day.get(appt.day, [])
+        if appt in same_day:
+            same_day.remove(appt)
+
+    def _status(self, appt: Appointment, status: str) -> None:
+        appt.status = status
+        self.recorder.set("appointments", appt.row, status=status, confirmed_via=appt.confirmed_via)
 
     def _attempt(
-        self,
-        touch: Touch,
-        now: float,
-        channel: str,
-        result: str,
-        answered_by: str,
-        duration_s: int,
-        message: str,
-        outcome: str,
-    ) -> None:
-        ids = self.patients.patient_id
-        covered = "|".join(str(ids[p]) for p in touch.patients if p != touch.patient)
+        self, touch: Touch, now: float, channel: str, result: str, answered_by: str, duration_s: int,
+        message: str, outcomes: list[str],
+    ) -> None:  # fmt: skip
+        ids = self.facts.patient_id
+        if len(touch.items) == 1:
+            covered, outcome = "", outcomes[0]
+        else:
+            covered = "|".join(str(ids[p]) for p in touch.patients if p != touch.patient)
+            by_purpose = dict(zip((i.use_case for i in touch.items), outcomes, strict=True))
+            outcome = "|".join(by_purpose[u] for u in touch.purposes)
         self.recorder.add(
             "attempts", attempt_id=self.recorder.next_id("attempts"), practice_id=self.practice.practice_id,
-            patient_id=int(ids[touch.patient]), t_utc=now, channel=channel, phone=touch.phone,
+            patient_id=ids[touch.patient], t_utc=now, channel=channel, phone=touch.phone,
             purposes="|".join(touch.purposes), result=result, answered_by=answered_by,
-            duration_s=int(duration_s), message=message, outcome=outcome, covered_patient_ids=covered,
+            duration_s=int(duration_s), message=message,
+            outcome=outcome, covered_patient_ids=covered,
         )  # fmt: skip
 
     def _opt_out(
@@ -287,13 +653,24 @@ class PracticeModel:
         if scope in ("sms", "all"):
             self.state.opted_out_sms[patient] = True
         self.recorder.add(
-            "optouts", practice_id=self.practice.practice_id, patient_id=int(self.patients.patient_id[patient]),
+            "optouts", practice_id=self.practice.practice_id, patient_id=self.facts.patient_id[patient],
             t_utc=t, channel=channel, scope=scope, how=how, kind="hard", pause_until_utc=None, text=text,
+        )  # fmt: skip
+
+    def _soft_opt_out(self, patient: int, t: float, channel: str, text: str) -> None:
+        pause = self.scenario.strategy.soft_opt_out_pause_days
+        days = int(self.rng_dialogue.integers(pause.min, pause.max + 1))
+        day = self.clock.local_day(self.practice.tz, t)
+        self.state.paused_until_day[patient] = day + days
+        self.recorder.add(
+            "optouts", practice_id=self.practice.practice_id, patient_id=self.facts.patient_id[patient],
+            t_utc=t, channel=channel, scope="all", how="spoken" if channel == "voice" else "sms_reply",
+            kind="soft", pause_until_utc=t + days * DAY_S, text=text,
         )  # fmt: skip
 
     def _defer(self, touch: Touch, now: float, rule_id: str) -> None:
         self.recorder.add(
-            "deferrals", practice_id=self.practice.practice_id, patient_id=int(self.patients.patient_id[touch.patient]),
+            "deferrals", practice_id=self.practice.practice_id, patient_id=self.facts.patient_id[touch.patient],
             t_utc=now, channel=touch.channel, purposes="|".join(touch.purposes), rule_id=rule_id,
             action="deferred", t_next_utc=None,
         )  # fmt: skip

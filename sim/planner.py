@@ -1,7 +1,8 @@
-"""Each practice-morning: collect due touches, combine them per phone, spread them over the day.
+"""Each practice-morning: collect due touches, apply caps, combine per phone, spread over the day.
 
 Plain functions over the practice state; the engine only turns the returned touches into
-SimPy processes.
+SimPy processes. The planner follows the *strategy* (caps, combining, timing); the compliance
+gate, not the planner, enforces the *rules* at the moment of each contact.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import campaigns
+from sim.behaviour import Traits
 from sim.calendar import Clock
-from sim.pms import PracticeState
+from sim.pms import Appointment, PracticeState
 from sim.population import Patients
 from sim.rules.gate import FEDERAL_CLOSE_MINUTE, FEDERAL_OPEN_MINUTE
 from sim.scenario import WEEKDAYS, Scenario, minutes_of
 
 MIN_WINDOW_S = 15 * 60
+HOUR_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +44,14 @@ class Touch:
     day: int
     zones: tuple[str, ...]
     items: tuple[Item, ...]
+    appointment_id: int = -1  # the visit a confirmation is about
+    fallback: bool = False  # a confirmation call placed only if the text got no answer
+    purposes: tuple[str, ...] = field(init=False)
+    patients: tuple[int, ...] = field(init=False)
 
-    @property
-    def purposes(self) -> tuple[str, ...]:
-        return tuple(sorted({i.use_case for i in self.items}))
-
-    @property
-    def patients(self) -> tuple[int, ...]:
-        return tuple(sorted({i.patient for i in self.items}))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "purposes", tuple(dict.fromkeys(i.use_case for i in self.items)))
+        object.__setattr__(self, "patients", tuple(dict.fromkeys(i.patient for i in self.items)))
 
 
 @dataclass(slots=True)
@@ -57,20 +60,26 @@ class Planner:
     clock: Clock
     patients: Patients
     zones: list[tuple[str, ...]]
+    traits: Traits
     rng: np.random.Generator
     _open: int = field(init=False)
     _close: int = field(init=False)
     _call_days: set[int] = field(init=False)
     _windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = field(init=False)
     _can_text: np.ndarray = field(init=False)
+    _enabled: tuple[str, ...] = field(init=False)
+    _phone_id: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         strategy = self.scenario.strategy
         self._open = max(minutes_of(strategy.call_hours.open), FEDERAL_OPEN_MINUTE)
         self._close = min(minutes_of(strategy.call_hours.close), FEDERAL_CLOSE_MINUTE)
         self._call_days = {WEEKDAYS.index(d) for d in strategy.call_days}
-        self._windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = {}
+        self._windows = {}
         self._can_text = (self.patients.phone_type == "wireless") & self.patients.text_allowed
+        c = self.scenario.campaigns
+        self._enabled = tuple(u for u in campaigns.CADENCED if getattr(c, u).enabled)
+        self._phone_id = np.unique(self.patients.phone, return_inverse=True)[1]
 
     def calls_today(self, day: int) -> bool:
         if self.clock.weekday(day) not in self._call_days:
@@ -79,7 +88,7 @@ class Planner:
         return not (closed and self.clock.is_federal_holiday(day))
 
     def window(self, zones: tuple[str, ...], day: int) -> tuple[int, int]:
-        """Simulation seconds when every candidate zone is inside the calling hours today."""
+        """Simulation seconds when every candidate zone is inside the calling hours on `day`."""
         key = (zones, day)
         w = self._windows.get(key)
         if w is None:
@@ -88,33 +97,128 @@ class Planner:
             w = self._windows[key] = (lo, hi)
         return w
 
+    # --- the day's plan -----------------------------------------------------------------
     def plan_day(self, state: PracticeState, day: int, now: float) -> list[Touch]:
         if not self.calls_today(day):
             return []
-        recall = self.scenario.campaigns.recall
-        idx, steps = campaigns.recall_due(state, recall, day)
-        by_phone: dict[str, list[Item]] = defaultdict(list)
-        for patient, step in zip(idx.tolist(), steps.tolist(), strict=True):
-            by_phone[self.patients.phone[patient]].append(Item(patient, campaigns.RECALL, step))
-        touches = []
-        for phone, items in by_phone.items():
-            if state.last_contact_day_by_phone.get(phone, -1) >= day:
-                continue  # this number already had its contact today
-            primary = items[0].patient
-            channel = self.channel_for(state, primary, recall.cadence[items[0].step].channel)
-            if channel is None:
-                continue
-            zones = tuple(sorted({z for i in items for z in self.zones[i.patient]}))
-            lo, hi = self.window(zones, day)
-            lo = max(lo, int(now) + 60)
-            if hi - lo < MIN_WINDOW_S:
-                continue
-            t = lo + float(self.rng.random()) * (hi - lo - 60)
-            touches.append(Touch(primary, phone, channel, t, day, zones, tuple(items)))
-            for i in items:
-                state.pending[i.patient] = True
+        campaigns.lapse(state, self.scenario.campaigns, day)
+        touches = self._outreach(state, day, now)
+        if self.scenario.campaigns.confirmation.enabled:
+            touches += self._confirmations(state, day, now)
+        for touch in touches:
+            for i in touch.items:
+                if i.use_case in state.episodes:
+                    state.episodes[i.use_case].pending[i.patient] = True
         touches.sort(key=lambda tc: tc.t)
         return touches
+
+    def _outreach(self, state: PracticeState, day: int, now: float) -> list[Touch]:
+        strategy = self.scenario.strategy
+        horizon = strategy.combine_window_days if strategy.combine else 0
+        due_today: list[Item] = []
+        upcoming: dict[int, list[Item]] = defaultdict(list)
+        found = [
+            campaigns.due(state, self.scenario.campaigns, u, day, horizon) for u in self._enabled
+        ]
+        today = np.zeros(state.n, dtype=bool)
+        for d in found:
+            today[d.patients[d.due_days <= day]] = True
+        if strategy.combine:  # whole households on a shared phone come along
+            phone_due = np.zeros(self._phone_id.max() + 1, dtype=bool)
+            phone_due[self._phone_id[today]] = True
+            today |= phone_due[self._phone_id]
+        for d in found:
+            keep = today[d.patients]
+            for patient, step, due_day in zip(
+                d.patients[keep].tolist(),
+                d.steps[keep].tolist(),
+                d.due_days[keep].tolist(),
+                strict=True,
+            ):
+                item = Item(patient, d.use_case, step)
+                if due_day <= day:
+                    due_today.append(item)
+                else:
+                    upcoming[patient].append(item)
+        candidates = np.flatnonzero(today)
+        week_all = dict(
+            zip(
+                candidates.tolist(),
+                state.touches_in_week(None, day, candidates).tolist(),
+                strict=True,
+            )
+        )
+        week_by_case = {
+            u: dict(
+                zip(
+                    candidates.tolist(),
+                    state.touches_in_week(u, day, candidates).tolist(),
+                    strict=True,
+                )
+            )
+            for u in self._enabled
+        }
+        caps = {
+            u: getattr(self.scenario.campaigns, u).cap_per_week
+            for u in self._enabled
+            if u != campaigns.POST_OP
+        }
+
+        def allowed(item: Item) -> bool:
+            cap = caps.get(item.use_case)
+            return cap is None or week_by_case[item.use_case][item.patient] < cap
+
+        groups: dict[str, list[Item]] = defaultdict(list)
+        for item in due_today:
+            if not allowed(item):
+                continue
+            key = (
+                self.patients.phone[item.patient]
+                if strategy.combine
+                else f"{item.patient}/{item.use_case}"
+            )
+            groups[key].append(item)
+        touches = []
+        for items in groups.values():
+            if strategy.combine:
+                covered = {i.patient for i in items}
+                have = {(i.patient, i.use_case) for i in items}
+                for p in sorted(covered):
+                    for extra in upcoming.get(p, ()):
+                        if (p, extra.use_case) not in have and allowed(extra):
+                            items.append(extra)
+                            have.add((p, extra.use_case))
+            items = [
+                i
+                for i in items
+                if i.use_case == campaigns.POST_OP
+                or week_all[i.patient] < strategy.weekly_cap_per_patient
+            ]
+            if not items:
+                continue
+            touch = self._touch(state, items, day, now)
+            if touch is not None:
+                touches.append(touch)
+                for p in {i.patient for i in items}:
+                    week_all[p] += 1
+        return touches
+
+    def _touch(self, state: PracticeState, items: list[Item], day: int, now: float) -> Touch | None:
+        primary = items[0]
+        wanted = self._step_channel(primary)
+        channel = self.channel_for(state, primary.patient, wanted)
+        if channel is None:
+            return None
+        zones = tuple(sorted({z for i in items for z in self.zones[i.patient]}))
+        t = self.pick_time(zones, day, now, primary.patient)
+        if t is None:
+            return None
+        phone = str(self.patients.phone[primary.patient])
+        return Touch(primary.patient, phone, channel, t, day, zones, tuple(items))
+
+    def _step_channel(self, item: Item) -> str:
+        cfg = getattr(self.scenario.campaigns, item.use_case)
+        return str(cfg.cadence[min(item.step, len(cfg.cadence) - 1)].channel)
 
     def channel_for(self, state: PracticeState, patient: int, wanted: str) -> str | None:
         """The cadence's channel, or the other one when that is impossible or opted out."""
@@ -123,3 +227,86 @@ class Planner:
         if wanted == "sms":
             return "sms" if sms_ok else ("voice" if voice_ok else None)
         return "voice" if voice_ok else ("sms" if sms_ok else None)
+
+    def pick_time(self, zones: tuple[str, ...], day: int, now: float, patient: int) -> float | None:
+        """When today to place a contact, by the strategy's dial-time policy; None if no time left."""
+        lo, hi = self.window(zones, day)
+        lo = max(lo, int(now) + 60)
+        if hi - lo < MIN_WINDOW_S:
+            return None
+        strategy = self.scenario.strategy
+        home = str(self.patients.tz_address[patient])
+        u = float(self.rng.random())
+        if strategy.dial_time == "best_hour":
+            target = (
+                self.clock.at_local(home, day, int(self.traits.best_hour[patient]) * 60)
+                + u * HOUR_S
+            )
+            if lo <= target < hi - 60:
+                return target
+        elif strategy.dial_time == "burst":
+            start = self.clock.at_local(home, day, minutes_of(strategy.burst.start))
+            b_lo, b_hi = max(lo, start), min(hi, start + int(strategy.burst.hours * HOUR_S))
+            if b_hi - b_lo < 60:
+                b_lo, b_hi = max(lo, hi - int(strategy.burst.hours * HOUR_S)), hi
+            return b_lo + u * (b_hi - b_lo - 60)
+        return lo + u * (hi - lo - 60)
+
+    # --- confirmations: anchored to the visit's hour ----------------------------------------
+    def _confirmations(self, state: PracticeState, day: int, now: float) -> list[Touch]:
+        cfg = self.scenario.campaigns.confirmation
+        touches = []
+        for appt in self._upcoming(state, day, cfg.first_hours_before):
+            if appt.status != "scheduled" or appt.confirmed_via:
+                continue
+            p = appt.patient
+            if not self._reachable(state, p):
+                continue
+            lo_t = appt.t - cfg.first_hours_before * HOUR_S
+            hi_t = appt.t - cfg.last_hours_before * HOUR_S
+            zones = self.zones[p]
+            w_lo, w_hi = self.window(zones, day)
+            w_lo = max(w_lo, int(now) + 60)
+            lo, hi = max(lo_t, w_lo), min(hi_t, w_hi)
+            if hi - lo < 60:
+                continue
+            phone = str(self.patients.phone[p])
+            item = (Item(p, campaigns.CONFIRMATION, 0),)
+            can_text = bool(self._can_text[p]) and not state.opted_out_sms[p]
+            sms_t = appt.sms_t
+            if cfg.sms_first and can_text and sms_t is None:
+                sms_t = lo + float(self.rng.random()) * min(1800.0, hi - lo - 60)
+                touches.append(Touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id))
+                appt.sms_t = sms_t
+            if not cfg.voice_fallback or appt.voice_planned or state.opted_out_voice[p]:
+                continue
+            earliest = lo if sms_t is None else max(lo, sms_t + cfg.voice_fallback_after_h * HOUR_S)
+            if earliest < hi - 60:
+                t = earliest + float(self.rng.random()) * min(1800.0, hi - earliest - 60)
+                touches.append(
+                    Touch(
+                        p,
+                        phone,
+                        "voice",
+                        t,
+                        day,
+                        zones,
+                        item,
+                        appt.appointment_id,
+                        fallback=sms_t is not None,
+                    )
+                )
+                appt.voice_planned = True
+        return touches
+
+    def _reachable(self, state: PracticeState, patient: int) -> bool:
+        return bool(
+            state.active[patient]
+            and state.consent[patient]
+            and not state.wrong_number[patient]
+            and not (state.opted_out_voice[patient] and state.opted_out_sms[patient])
+        )
+
+    def _upcoming(self, state: PracticeState, day: int, hours_before: float) -> list[Appointment]:
+        last_day = day + int(hours_before // 24) + 2
+        return [a for d in range(day, last_day + 1) for a in state.appointments_by_day.get(d, ())]

@@ -1,7 +1,7 @@
-"""The practice-management state the simulation changes: recalls, bookings, opt-outs, marks.
+"""The practice-management state the simulation changes: recalls, plans, appointments, opt-outs.
 
-Plain arrays indexed by patient; the domain modules read and update them, the engine never
-decides anything from them itself.
+Plain arrays indexed by patient (and a dict of appointments); the domain modules read and
+update them. The engine never decides anything from them itself.
 """
 
 from __future__ import annotations
@@ -12,46 +12,146 @@ import numpy as np
 
 from sim.population import MONTH_DAYS, Patients
 
+OUTREACH = ("recall", "reactivation", "treatment_plan", "post_op")
+HISTORY = 16  # contact days remembered per patient, enough for any weekly cap
+
+
+@dataclass(slots=True)
+class Episodes:
+    """One use case's cadence per patient: its anchor day and the next step."""
+
+    anchor_day: np.ndarray  # int32: day the cadence counts from, or -1 when none runs
+    step: np.ndarray  # int16: the next step
+    retry_day: np.ndarray  # int32: a new cadence may start from this day
+    pending: np.ndarray  # bool: a touch is planned and not yet placed
+
+    @classmethod
+    def empty(cls, n: int) -> Episodes:
+        return cls(
+            np.full(n, -1, dtype=np.int32),
+            np.zeros(n, dtype=np.int16),
+            np.full(n, -(10**6), dtype=np.int32),
+            np.zeros(n, dtype=bool),
+        )
+
+    def start(self, mask: np.ndarray, anchor: np.ndarray | int) -> None:
+        self.anchor_day[mask] = anchor if np.isscalar(anchor) else np.asarray(anchor)[mask]
+        self.step[mask] = 0
+
+    def end(self, patient: int, retry_day: int = -(10**6)) -> None:
+        self.anchor_day[patient] = -1
+        self.step[patient] = 0
+        self.retry_day[patient] = retry_day
+
+
+@dataclass(slots=True)
+class Appointment:
+    appointment_id: int
+    patient: int
+    kind: str  # hygiene | reactivation | treatment
+    day: int
+    slot: int
+    t: int
+    fee: float
+    use_case: str  # what booked it: recall, reactivation, treatment_plan, checkout, prebooked
+    booking_id: int
+    row: int  # its row in the appointments table
+    would_no_show: bool  # the latent draw says: missed if never confirmed
+    would_no_show_confirmed: bool  # ... and missed even when confirmed
+    status: str = "scheduled"
+    confirmed_via: str = ""  # sms | voice | ''
+    sms_t: float | None = None  # when the confirmation text went out
+    voice_planned: bool = False
+
 
 @dataclass(slots=True)
 class PracticeState:
+    n: int
+    active: np.ndarray  # bool: lapsed past `inactive_after_months` -> False
     recall_due_day: np.ndarray  # int32
     recall_interval_days: np.ndarray  # int32
     last_visit_day: np.ndarray  # int32
-    booked_day: np.ndarray  # int32: the next booked hygiene visit, or -1
-    episode_start_day: np.ndarray  # int32: day the current recall cadence began, or -1
-    episode_step: np.ndarray  # int16: next cadence step
-    episode_retry_day: np.ndarray  # int32: a new cadence may start from this day
-    pending: np.ndarray  # bool: a touch is planned and not yet placed
-    opted_out_voice: np.ndarray  # bool
-    opted_out_sms: np.ndarray  # bool
-    wrong_number: np.ndarray  # bool: the number reached a stranger; never dialled again
-    number_reassigned: np.ndarray  # bool: hidden truth, the number now belongs to someone else
-    eligible: np.ndarray  # bool: active, not on the internal do-not-call list, consent held
-    last_contact_day_by_phone: dict[str, int] = field(default_factory=dict)
+    hygiene_appt: np.ndarray  # int64: upcoming hygiene or return visit id, or -1
+    treatment_appt: np.ndarray  # int64: upcoming treatment visit id, or -1
+    plan_value: np.ndarray  # float: an accepted plan not yet done (0: none)
+    plan_day: np.ndarray  # int32: day the plan was accepted, -1 none
+    procedure_day: np.ndarray  # int32: last procedure (post-op anchor), -1 none
+    opted_out_voice: np.ndarray
+    opted_out_sms: np.ndarray
+    paused_until_day: np.ndarray  # int32: soft opt-out pause
+    wrong_number: np.ndarray  # the number reached a stranger; never dialled again
+    number_reassigned: np.ndarray  # hidden truth: the number now belongs to someone else
+    consent: np.ndarray  # bool: consent_healthcare and not on the internal do-not-call list
+    # per-contact scalars live in lists: the hot path reads and writes them one at a time
+    pressure: list[float]  # contact pressure, decaying
+    pressure_t: list[float]  # when pressure was last updated
+    last_contact_t: list[float]
+    contact_days: np.ndarray  # int32 (n, HISTORY): ring buffer of contact days, all use cases
+    contact_count: np.ndarray  # int64: contacts so far (ring position)
+    touch_days: dict[str, np.ndarray]  # per use case, ring buffers of touch days
+    touch_count: dict[str, np.ndarray]
+    previous_touch_day: dict[str, np.ndarray]  # the touch before the latest, per use case
+    episodes: dict[str, Episodes]
+    appointments: dict[int, Appointment] = field(default_factory=dict)
+    appointments_by_day: dict[int, list[Appointment]] = field(default_factory=dict)
 
     @classmethod
     def from_patients(cls, patients: Patients, number_reassigned: np.ndarray) -> PracticeState:
         n = len(patients)
-        interval_days = np.round(patients.recall_interval_months * MONTH_DAYS).astype(np.int32)
+        none = np.full(n, -1, dtype=np.int32)
         return cls(
+            n=n,
+            active=patients.status == "active",
             recall_due_day=patients.recall_due_day.copy(),
-            recall_interval_days=interval_days,
+            recall_interval_days=np.round(patients.recall_interval_months * MONTH_DAYS).astype(
+                np.int32
+            ),
             last_visit_day=patients.last_hygiene_day.copy(),
-            booked_day=np.full(n, -1, dtype=np.int32),
-            episode_start_day=np.full(n, -1, dtype=np.int32),
-            episode_step=np.zeros(n, dtype=np.int16),
-            episode_retry_day=np.full(n, -(10**6), dtype=np.int32),
-            pending=np.zeros(n, dtype=bool),
+            hygiene_appt=np.full(n, -1, dtype=np.int64),
+            treatment_appt=np.full(n, -1, dtype=np.int64),
+            plan_value=np.zeros(n),
+            plan_day=none.copy(),
+            procedure_day=none.copy(),
             opted_out_voice=np.zeros(n, dtype=bool),
             opted_out_sms=np.zeros(n, dtype=bool),
+            paused_until_day=none.copy(),
             wrong_number=np.zeros(n, dtype=bool),
             number_reassigned=number_reassigned,
-            eligible=(patients.status == "active")
-            & ~patients.do_not_call
-            & patients.consent_healthcare,
+            consent=patients.consent_healthcare & ~patients.do_not_call,
+            pressure=[0.0] * n,
+            pressure_t=[0.0] * n,
+            last_contact_t=[-1e12] * n,
+            contact_days=np.full((n, HISTORY), -(10**6), dtype=np.int32),
+            contact_count=np.zeros(n, dtype=np.int64),
+            touch_days={u: np.full((n, HISTORY), -(10**6), dtype=np.int32) for u in OUTREACH},
+            touch_count={u: np.zeros(n, dtype=np.int64) for u in OUTREACH},
+            previous_touch_day={u: np.full(n, -(10**6), dtype=np.int32) for u in OUTREACH},
+            episodes={u: Episodes.empty(n) for u in OUTREACH},
         )
 
     def reachable(self) -> np.ndarray:
         """Patients the practice may still try to contact at all."""
-        return self.eligible & ~self.wrong_number & ~(self.opted_out_voice & self.opted_out_sms)
+        return (
+            self.active
+            & self.consent
+            & ~self.wrong_number
+            & ~(self.opted_out_voice & self.opted_out_sms)
+        )
+
+    def touches_in_week(self, use_case: str | None, day: int, patients: np.ndarray) -> np.ndarray:
+        """Contacts (of one use case, or all) to each of `patients` in the 7 days ending `day`."""
+        days = self.contact_days if use_case is None else self.touch_days[use_case]
+        return (days[patients] > day - 7).sum(axis=1)
+
+    def note_contact(self, patient: int, use_cases: tuple[str, ...], day: int) -> None:
+        self.contact_days[patient, self.contact_count[patient] % HISTORY] = day
+        self.contact_count[patient] += 1
+        for u in use_cases:
+            if u in self.touch_days:
+                count = self.touch_count[u][patient]
+                if count:
+                    self.previous_touch_day[u][patient] = self.touch_days[u][
+                        patient, (count - 1) % HISTORY
+                    ]
+                self.touch_days[u][patient, count % HISTORY] = day
+                self.touch_count[u][patient] += 1

@@ -25,16 +25,16 @@ CASES = {
         r"telephony\.lynes: unknown key 'lynes'; did you mean 'lines'\?",
     ),
     "probability_above_one": (
-        edit("    p_book_if_reached: 0.5 ", "    p_book_if_reached: 1.5 "),
-        r"campaigns\.recall\.p_book_if_reached: .*less than or equal to 1, found 1\.5",
+        edit("  p_return_message: 0.12 ", "  p_return_message: 1.5 "),
+        r"behaviour\.p_return_message: .*less than or equal to 1, found 1\.5",
     ),
     "no_read_as_false": (
         edit("caller_id: practice_main", "caller_id: no"),
         r"telephony\.caller_id: .*found false: YAML reads the unquoted word no as false",
     ),
     "exponent_read_as_text": (
-        edit("p_stop_reply: 0.005 ", "p_stop_reply: 5e-3 "),
-        r"campaigns\.recall\.p_stop_reply: expected a number, found '5e-3': YAML reads 5e-3 as text",
+        edit("p_soft_opt_out_base: 0.005", "p_soft_opt_out_base: 5e-3"),
+        r"behaviour\.p_soft_opt_out_base: expected a number, found '5e-3': YAML reads 5e-3 as text",
     ),
     "clock_time_read_as_base_60": (
         edit('planning_time: "07:00"', "planning_time: 9:30"),
@@ -72,8 +72,38 @@ CASES = {
         r"population\.patients: expected a whole number, found 'lots'",
     ),
     "cadence_not_increasing": (
-        edit("{day: 10, channel: voice}", "{day: 2, channel: voice}"),
-        r"campaigns\.recall\.cadence: .*start at 0 and increase",
+        edit("- {day: 10, channel: voice}", "- {day: 2, channel: voice}"),
+        r"campaigns\.recall\.cadence: cadence days must increase, found \[0, 3, 2\]",
+    ),
+    "negative_cadence_offset": (
+        edit("- {day: 14, channel: voice}", "- {day: -14, channel: voice}"),
+        r"campaigns\.treatment_plan\.cadence\[1\]\.day: .*greater than or equal to 0, found -14",
+    ),
+    "channel_that_does_not_exist": (
+        edit("- {day: 7, channel: sms}", "- {day: 7, channel: email}"),
+        r"campaigns\.reactivation\.cadence\[1\]\.channel: expected one of 'voice' or 'sms', found 'email'",
+    ),
+    "cap_of_zero": (
+        edit(
+            "    cap_per_week: 1                 # attempts",
+            "    cap_per_week: 0                 # attempts",
+        ),
+        r"campaigns\.recall\.cap_per_week: .*greater than or equal to 1, found 0",
+    ),
+    "soft_opt_out_pause_reversed": (
+        edit(
+            "soft_opt_out_pause_days: {min: 30, max: 60}",
+            "soft_opt_out_pause_days: {min: 60, max: 30}",
+        ),
+        r"strategy\.soft_opt_out_pause_days: the range is reversed: max \(30\) is below min \(60\)",
+    ),
+    "unknown_dial_time_policy": (
+        edit("  dial_time: spread ", "  dial_time: sprad "),
+        r"strategy\.dial_time: expected one of .*found 'sprad'; did you mean 'spread'\?",
+    ),
+    "confirmation_window_inverted": (
+        edit("    last_hours_before: 24 ", "    last_hours_before: 50 "),
+        r"campaigns\.confirmation: last_hours_before \(50\.0\) must be below first_hours_before",
     ),
     "unknown_state": (
         edit("  state: CA ", "  state: ZZ "),

@@ -1,0 +1,156 @@
+"""`dentsim agent-test MODULE:FACTORY`: run the conformance cases against an agent, report, exit 0/1."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from agents.conformance import AgentFactory, CaseResult, load_cases, run_suite, write_reports
+from agents.patients import load_personas
+from sim.errors import InputError
+
+
+def load_factory(ref: str) -> AgentFactory:
+    """`package.module:factory` -> the callable (the current folder is importable)."""
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise InputError(f"{ref}: expected MODULE:FACTORY, e.g. agents.scripted:make_agent")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except InputError:
+        raise
+    except Exception as e:  # any import failure of user code is bad input, not a crash
+        raise InputError(
+            f"{ref}: cannot import module '{module_name}': {type(e).__name__}: {e}"
+        ) from None
+    target: object = module
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise InputError(f"{ref}: module '{module_name}' has no attribute '{attr}'")
+        target = getattr(target, part)
+    if not callable(target):
+        raise InputError(
+            f"{ref}: '{attr}' is not callable; expected a function or class that returns an agent"
+        )
+    factory: AgentFactory = target  # type: ignore[assignment]
+    try:
+        probe = factory()
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - reported per case by run_case
+        return factory
+    if not callable(getattr(probe, "respond", None)):
+        raise InputError(
+            f"{ref}: the factory returned {type(probe).__name__}, which has no respond(context, utterance) method"
+        )
+    return factory
+
+
+def print_report(results: Sequence[CaseResult], console: Console) -> None:
+    table = Table(title="dentsim agent-test", show_lines=False)
+    table.add_column("case", no_wrap=True)
+    table.add_column("patient")
+    table.add_column("outcome")
+    table.add_column("s", justify="right")
+    table.add_column("result", justify="center")
+    table.add_column("failed checks")
+    for r in results:
+        call = r.call
+        table.add_row(
+            r.case.name,
+            r.case.who if r.case.who != "scripted" else f"scripted {r.case.answered_by}",
+            call.outcome if call else "-",
+            f"{call.duration_s:.1f}" if call else "-",
+            "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]",
+            ", ".join(r.failed_checks),
+        )
+    console.print(table)
+    for r in results:
+        for c in r.checks:
+            if c.status == "fail":
+                console.print(
+                    f"[red]FAIL[/red] {r.case.name}: {c.check}: {c.detail}",
+                    markup=True,
+                    highlight=False,
+                )
+    passed = sum(r.passed for r in results)
+    colour = "green" if passed == len(results) else "red"
+    console.print(
+        f"[{colour}]{len(results)} cases: {passed} passed, {len(results) - passed} failed[/{colour}]"
+    )
+
+
+@click.command("agent-test")
+@click.argument("agent_ref", metavar="MODULE:FACTORY")
+@click.option(
+    "--cases",
+    "case_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A folder of case YAML files, added to the built-in cases (a case named like a "
+    "built-in replaces it). Repeatable.",
+)
+@click.option("--no-builtin", is_flag=True, help="Run only the cases from --cases.")
+@click.option(
+    "--personas",
+    "personas_dir",
+    type=click.Path(path_type=Path),
+    help="A folder of extra persona YAML files.",
+)
+@click.option(
+    "-k", "select", default=None, help="Run only the cases whose name contains this text."
+)
+@click.option("--junit", type=click.Path(path_type=Path), help="Write JUnit XML here.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    help="Write the results, with transcripts, as JSON here.",
+)
+@click.option(
+    "--max-turns",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Agent turns before a case fails as a loop.",
+)
+def agent_test(
+    agent_ref: str,
+    case_dirs: tuple[Path, ...],
+    no_builtin: bool,
+    personas_dir: Path | None,
+    select: str | None,
+    junit: Path | None,
+    json_path: Path | None,
+    max_turns: int,
+) -> int:
+    """Play the conformance cases against the agent MODULE:FACTORY returns; exit 1 if any fails.
+
+    FACTORY is called once per case with no arguments and returns an object with
+    respond(context, utterance) -> AgentTurn (see docs/agents.md). Example:
+    dentsim agent-test agents.scripted:make_agent --junit out/agent.xml
+    """
+    if no_builtin and not case_dirs:
+        raise InputError("--no-builtin needs at least one --cases DIR")
+    factory = load_factory(agent_ref)
+    personas = load_personas(personas_dir)
+    cases = load_cases(case_dirs, builtin=not no_builtin, personas=personas)
+    if select:
+        cases = [c for c in cases if select in c.name]
+        if not cases:
+            raise InputError(f"-k {select}: no case name contains '{select}'")
+    results = run_suite(factory, cases, max_turns=max_turns)
+    write_reports(results, agent_ref, junit, json_path)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # CI logs: wide enough that a row stays on one line
+        console = Console(highlight=False, width=160)
+    print_report(results, console)
+    return 0 if all(r.passed for r in results) else 1

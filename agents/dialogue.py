@@ -1,0 +1,190 @@
+"""Play one answered call, turn by turn, between an agent and a simulated patient.
+
+Pure: the only randomness is the generator passed in; time is computed from the words
+spoken at a speaking rate, never read from a clock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.protocol import (
+    ACTION_KINDS,
+    Action,
+    Agent,
+    AgentTurn,
+    CallContext,
+    CallResult,
+    Patient,
+    Turn,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_ACTION_KINDS = frozenset(ACTION_KINDS)
+_ENDS_CALL = frozenset({"end_call", "transfer"})
+# The outcome a call's actions give, strongest first.
+_ACTION_OUTCOMES = (
+    ("opt_out", "opt_out"),
+    ("soft_opt_out", "soft_opt_out"),
+    ("transfer", "transfer"),
+    ("reschedule", "rescheduled"),
+    ("book", "booked"),
+    ("confirm", "confirmed"),
+    ("cancel", "cancelled"),
+    ("callback", "callback_requested"),
+    ("wrong_number", "wrong_person"),
+    ("leave_message", "message_left"),
+    ("check_in", "checked_in"),
+    ("decline", "declined"),
+)
+_PER_PURPOSE = frozenset({"reschedule", "book", "confirm", "cancel", "check_in", "decline"})
+_PER_PURPOSE_OUTCOMES = frozenset(o for k, o in _ACTION_OUTCOMES if k in _PER_PURPOSE)
+
+
+def play_call(
+    agent: Agent,
+    patient: Patient,
+    context: CallContext,
+    rng: np.random.Generator,
+    max_turns: int = 30,
+    words_per_minute: float = 150.0,
+    pause_s: float = 0.6,
+) -> CallResult:
+    """Alternate the patient's and the agent's turns until someone ends the call.
+
+    The patient speaks first (picking up the phone). The call ends when the agent's turn
+    carries `end_call` or `transfer`, when the patient hangs up, or after `max_turns` agent
+    turns. An agent that raises or returns something other than an AgentTurn ends the call
+    there, with `error` saying why. `context` gives the call's setting; its `turns`,
+    `identity_verified` and `agent_state` are filled in as the call goes.
+    """
+    s_per_word = 60.0 / words_per_minute
+    turns: list[Turn] = []
+    actions: list[Action] = []
+    verified = False
+    error = ""
+    patient_hung_up = False
+    ended = False
+    t_s = 0.0
+    agent_state: object = None
+    ctx = context
+
+    utterance = patient.reply(ctx, None, rng)
+    turns.append(Turn("patient", utterance.intent, utterance.text, t_s))
+    t_s += _speech_s(utterance.text, s_per_word) + pause_s
+    if utterance.intent == "hang_up":
+        patient_hung_up = ended = True
+
+    agent_turns = 0
+    while not ended:
+        if agent_turns >= max_turns:
+            error = f"the agent did not end the call within {max_turns} turns"
+            break
+        ctx = CallContext(
+            context.practice_name,
+            context.callback_number,
+            context.purposes,
+            context.patient,
+            context.offered_slots,
+            context.legal_posture,
+            context.max_duration_s,
+            verified,
+            tuple(turns),
+            agent_state,
+        )
+        try:
+            turn = agent.respond(ctx, utterance)
+        except Exception as e:  # an agent under test may fail in any way; record it
+            error = f"the agent raised {type(e).__name__}: {e}"
+            break
+        problem = _malformed(turn)
+        if problem:
+            error = problem
+            break
+        agent_turns += 1
+        turns.append(Turn("agent", turn.intent, turn.text, t_s, turn.actions))
+        t_s += _speech_s(turn.text, s_per_word) + pause_s
+        if turn.actions:
+            actions.extend(turn.actions)
+            if any(a.kind in _ENDS_CALL for a in turn.actions):
+                break
+        agent_state = turn.state
+        utterance = patient.reply(ctx, turn, rng)
+        turns.append(Turn("patient", utterance.intent, utterance.text, t_s))
+        t_s += _speech_s(utterance.text, s_per_word) + pause_s
+        if utterance.intent == "hang_up":
+            patient_hung_up = True
+            break
+        if (
+            utterance.intent == "verify_ok"
+            and turn.intent == "verify_identity"
+            and patient.answered_by == "patient"
+        ):
+            verified = True
+
+    duration_s = max(0.0, t_s - pause_s)
+    outcome = _outcome(actions, turns, error, patient_hung_up, verified)
+    booked = tuple(a.slot_id for a in actions if a.kind in ("book", "reschedule") and a.slot_id)
+    return CallResult(
+        outcome=outcome,
+        turns=tuple(turns),
+        actions=tuple(actions),
+        duration_s=duration_s,
+        answered_by=patient.answered_by,
+        identity_verified=verified,
+        booked_slot_ids=booked,
+        purpose_outcomes=tuple(
+            (p, _purpose_outcome(p, actions, outcome)) for p in context.purposes
+        ),
+        error=error,
+    )
+
+
+def _speech_s(text: str, s_per_word: float) -> float:
+    if not text:
+        return 0.0
+    return (text.count(" ") + 1) * s_per_word
+
+
+def _malformed(turn: object) -> str:
+    """Why an agent's return value is not a usable AgentTurn, or "" when it is."""
+    if not isinstance(turn, AgentTurn):
+        return f"the agent returned {type(turn).__name__}, expected AgentTurn"
+    if not isinstance(turn.text, str) or not isinstance(turn.intent, str):
+        return "the agent's turn needs text and intent as str"
+    if not isinstance(turn.actions, tuple) or not isinstance(turn.slots, tuple):
+        return "the agent's turn needs actions and slots as tuples"
+    for a in turn.actions:
+        if not isinstance(a, Action):
+            return f"the agent's turn has an action of type {type(a).__name__}, expected Action"
+        if a.kind not in _ACTION_KINDS:
+            return f"the agent's turn has an unknown action '{a.kind}'"
+    return ""
+
+
+def _outcome(
+    actions: list[Action], turns: list[Turn], error: str, hung_up: bool, verified: bool
+) -> str:
+    if error:
+        return "turn_limit" if error.startswith("the agent did not end") else "agent_error"
+    kinds = {a.kind for a in actions}
+    for kind, outcome in _ACTION_OUTCOMES:
+        if kind in kinds:
+            return outcome
+    if hung_up:
+        return "hung_up"
+    if not verified and any(t.intent == "verify_fail" for t in turns if t.speaker == "patient"):
+        return "not_verified"
+    return "completed"
+
+
+def _purpose_outcome(purpose: str, actions: list[Action], overall: str) -> str:
+    """A purpose's own outcome when an action resolved it; else the call's, when that is not
+    another purpose's (a call booked for recall did not book its treatment plan)."""
+    kinds = {a.kind for a in actions if a.purpose == purpose and a.kind in _PER_PURPOSE}
+    for kind, outcome in _ACTION_OUTCOMES:
+        if kind in kinds:
+            return outcome
+    return "not_reached" if overall in _PER_PURPOSE_OUTCOMES else overall

@@ -1,0 +1,575 @@
+"""Dialogue scripts: load and check the YAML state machines, and compile them for fast replay.
+
+`common.yaml` holds the states every call shares; one file per use case holds that
+purpose's states. A call with several purposes runs them one after another, in the order
+`purpose_order` gives, so the compiled script is per combination of purposes (cached).
+"""
+
+from __future__ import annotations
+
+import string
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from agents.loading import (
+    KeyPath,
+    StrictModel,
+    builtin_dir,
+    load_with_positions,
+    problem,
+    unknown,
+    yaml_files,
+)
+from agents.protocol import AGENT_INTENTS, PATIENT_INTENTS, TRANSFER_TARGETS, USE_CASES, Action
+from agents.voicemail import protected_terms_in
+from sim.errors import InputError
+from sim.yamlio import Scalar, read_yaml
+
+LANGUAGES = ("en", "es")
+BACK, PURPOSE, DONE = "$back", "$purpose", "$done"
+# Placeholders a template may use; the protected ones only after identity is verified.
+FIELDS = frozenset(
+    {"practice", "callback", "first_name", "voicemail", "slots", "slot", "appointment"}
+    | {"procedure", "provider"}
+)
+PROTECTED_FIELDS = frozenset({"appointment", "procedure", "provider"})
+# Action names a state may list: the protocol's kinds, with transfers naming their target.
+ACTION_NAMES = (
+    "book",
+    "reschedule",
+    "confirm",
+    "cancel",
+    "decline",
+    "check_in",
+    "opt_out",
+    "soft_opt_out",
+    "callback",
+    "leave_message",
+    "wrong_number",
+    "end_call",
+) + tuple(f"transfer_{t}" for t in TRANSFER_TARGETS)
+_BACK_INDEX = -1
+_FORMATTER = string.Formatter()
+
+
+class StateSpec(StrictModel):
+    intent: str
+    say: dict[str, str]
+    reprompt: dict[str, str] = Field(default_factory=dict)
+    on_reply: dict[str, str] = Field(default_factory=dict)
+    next: str | None = None
+    actions: list[str] = Field(default_factory=list)
+    proposes: Literal["slots", "more_slots"] | None = None
+    if_no_slots: str | None = None
+    limit: int | None = Field(default=None, ge=1)
+    over_limit: str | None = None
+    language: Literal["en", "es"] | None = None
+
+
+class CommonScript(StrictModel):
+    kind: Literal["common"]
+    start: str
+    finish: str
+    wrap_up: str
+    wrap_up_reserve_s: float = Field(ge=0)
+    speaking_rate_wpm: float = Field(gt=0)
+    slots_per_offer: int = Field(ge=1)
+    purpose_order: list[str]
+    answer: dict[str, str] = Field(default_factory=dict)
+    interrupts: dict[str, str] = Field(default_factory=dict)
+    fallbacks: dict[str, str]
+    states: dict[str, StateSpec]
+
+
+class PurposeScript(StrictModel):
+    kind: Literal["purpose"]
+    use_case: str
+    entry: str
+    states: dict[str, StateSpec]
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptSet:
+    """The loaded, checked scripts: the common states and one script per use case."""
+
+    common: CommonScript
+    purposes: dict[str, PurposeScript]
+    source: str  # the folder they came from, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A compiled state. Targets are indices into `CompiledScript.nodes`; -1 is `$back`."""
+
+    name: str
+    purpose: str | None
+    intent: str
+    say: tuple[str, ...]  # by language index (LANGUAGES)
+    reprompt: tuple[str, ...]
+    actions: tuple[Action, ...]  # a booking's slot_id is filled in when the turn is taken
+    on: dict[str, int]
+    next: int | None
+    proposes: int  # 0 none, 1 the first slots, 2 the next ones
+    if_no_slots: int | None
+    limit: int  # 0 when unlimited
+    limit_index: int  # position of this node's visit count in the agent state
+    over_limit: int | None
+    language: int | None
+    ends_call: bool
+    books: bool  # has a book or reschedule action: needs a chosen slot
+    in_interrupt: bool  # reached only by interrupting another state
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScript:
+    purposes: tuple[str, ...]
+    nodes: tuple[Node, ...]
+    start: int
+    wrap_up: int
+    wrap_up_reserve_s: float
+    speaking_rate_wpm: float
+    slots_per_offer: int
+    answer: dict[str, int]
+    interrupts: dict[str, int]
+    fallbacks: dict[str, int]
+    limited: int  # how many nodes carry a visit limit
+
+
+# ---------------------------------------------------------------- loading and checks
+
+
+def builtin_scripts_dir() -> Path:
+    return builtin_dir("agents.scripts")
+
+
+@lru_cache(maxsize=16)
+def load_scripts(folder: Path | None = None) -> ScriptSet:
+    """Load and check every script of a folder (default: the built-in ones).
+
+    Raises InputError with `FILE:LINE: key.path: problem` lines for a malformed file, a
+    reference to a state that does not exist, or a state no transition reaches.
+    """
+    folder = builtin_scripts_dir() if folder is None else Path(folder)
+    files = yaml_files(folder)
+    common: tuple[CommonScript, Path, dict[KeyPath, Scalar]] | None = None
+    purposes: dict[str, tuple[PurposeScript, Path, dict[KeyPath, Scalar]]] = {}
+    errors: list[str] = []
+    for path in files:
+        kind = _kind_of(path)
+        try:
+            if kind == "common":
+                if common is not None:
+                    errors.append(
+                        f"{path}:1: kind: a second common script (the first is {common[1]})"
+                    )
+                    continue
+                c_model, c_pos = load_with_positions(path, CommonScript)
+                common = (c_model, path, c_pos)
+            else:
+                p_model, p_pos = load_with_positions(path, PurposeScript)
+                if p_model.use_case in purposes:
+                    errors.append(
+                        problem(
+                            path,
+                            p_pos,
+                            ("use_case",),
+                            f"a second script for '{p_model.use_case}' "
+                            f"(the first is {purposes[p_model.use_case][1]})",
+                        )
+                    )
+                    continue
+                purposes[p_model.use_case] = (p_model, path, p_pos)
+        except InputError as e:
+            errors.extend(e.problems)
+    if errors:
+        raise InputError(errors)
+    if common is None:
+        raise InputError(f"{folder}: no common script (a YAML file with 'kind: common')")
+    errors = _check(common, purposes)
+    if errors:
+        raise InputError(errors)
+    return ScriptSet(common[0], {k: v[0] for k, v in purposes.items()}, str(folder))
+
+
+def _kind_of(path: Path) -> str:
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and data.get("kind") == "common":
+        return "common"
+    return "purpose"
+
+
+def _check(
+    common: tuple[CommonScript, Path, dict[KeyPath, Scalar]],
+    purposes: dict[str, tuple[PurposeScript, Path, dict[KeyPath, Scalar]]],
+) -> list[str]:
+    errors: list[str] = []
+    c, c_path, c_pos = common
+    common_names = set(c.states)
+    for key in ("start", "finish", "wrap_up"):
+        name = getattr(c, key)
+        if name not in common_names:
+            errors.append(problem(c_path, c_pos, (key,), unknown("state", name, common_names)))
+    for i, use_case in enumerate(c.purpose_order):
+        if use_case not in USE_CASES:
+            errors.append(
+                problem(
+                    c_path, c_pos, ("purpose_order", i), unknown("use case", use_case, USE_CASES)
+                )
+            )
+    for table in ("answer", "interrupts", "fallbacks"):
+        for intent, target in getattr(c, table).items():
+            at: KeyPath = (table, intent)
+            if intent not in PATIENT_INTENTS:
+                errors.append(
+                    problem(c_path, c_pos, at, unknown("patient intent", intent, PATIENT_INTENTS))
+                )
+            if target not in common_names:
+                errors.append(problem(c_path, c_pos, at, unknown("state", target, common_names)))
+    if "other" not in c.fallbacks:
+        errors.append(
+            problem(
+                c_path,
+                c_pos,
+                ("fallbacks",),
+                "missing 'other': the state for anything not understood",
+            )
+        )
+    for name, state in c.states.items():
+        errors += _check_state(c_path, c_pos, name, state, common_names, set(), common=True)
+    for use_case, (p, p_path, p_pos) in purposes.items():
+        if use_case not in USE_CASES:
+            errors.append(
+                problem(p_path, p_pos, ("use_case",), unknown("use case", use_case, USE_CASES))
+            )
+        if p.entry not in p.states:
+            errors.append(problem(p_path, p_pos, ("entry",), unknown("state", p.entry, p.states)))
+        for name, state in p.states.items():
+            errors += _check_state(
+                p_path, p_pos, name, state, set(p.states), common_names, common=False
+            )
+    for use_case in c.purpose_order:
+        if use_case in USE_CASES and use_case not in purposes:
+            errors.append(
+                problem(c_path, c_pos, ("purpose_order",), f"no script for use case '{use_case}'")
+            )
+    if errors:
+        return errors
+    # Reachability: every state must be reachable from where calls start.
+    reached_common = _reach(
+        [
+            c.start,
+            c.finish,
+            c.wrap_up,
+            *c.answer.values(),
+            *c.interrupts.values(),
+            *c.fallbacks.values(),
+        ],
+        c.states,
+        {},
+    )
+    for p, p_path, p_pos in purposes.values():
+        reached = _reach([p.entry], p.states, c.states)
+        reached_common |= {n for n in reached if n not in p.states}
+        for name in p.states:
+            if name not in reached:
+                errors.append(
+                    problem(
+                        p_path,
+                        p_pos,
+                        ("states", name),
+                        f"state '{name}' is unreachable: no transition leads to it",
+                    )
+                )
+    reached_common = _reach(sorted(reached_common), c.states, {})
+    for name in c.states:
+        if name not in reached_common:
+            errors.append(
+                problem(
+                    c_path,
+                    c_pos,
+                    ("states", name),
+                    f"state '{name}' is unreachable: no transition leads to it",
+                )
+            )
+    return errors
+
+
+def _targets(state: StateSpec) -> list[tuple[KeyPath, str]]:
+    out: list[tuple[KeyPath, str]] = [(("on_reply", k), v) for k, v in state.on_reply.items()]
+    for key in ("next", "if_no_slots", "over_limit"):
+        value = getattr(state, key)
+        if value is not None:
+            out.append(((key,), value))
+    return out
+
+
+def _check_state(
+    path: Path,
+    pos: dict[KeyPath, Scalar],
+    name: str,
+    state: StateSpec,
+    local: set[str],
+    shared: set[str],
+    *,
+    common: bool,
+) -> list[str]:
+    errors: list[str] = []
+    at: KeyPath = ("states", name)
+    specials = {BACK, PURPOSE} if common else {BACK, DONE}
+    if state.intent not in AGENT_INTENTS:
+        errors.append(
+            problem(
+                path, pos, (*at, "intent"), unknown("agent intent", state.intent, AGENT_INTENTS)
+            )
+        )
+    for intent in state.on_reply:
+        if intent not in PATIENT_INTENTS:
+            errors.append(
+                problem(
+                    path,
+                    pos,
+                    (*at, "on_reply", intent),
+                    unknown("patient intent", intent, PATIENT_INTENTS),
+                )
+            )
+    for key_path, target in _targets(state):
+        if target not in local and target not in shared and target not in specials:
+            errors.append(
+                problem(
+                    path, pos, (*at, *key_path), unknown("state", target, local | shared | specials)
+                )
+            )
+    if state.next is not None and state.on_reply:
+        errors.append(
+            problem(
+                path,
+                pos,
+                (*at, "next"),
+                "a state either continues ('next') or waits for a reply ('on_reply'), not both",
+            )
+        )
+    if state.limit is not None and state.over_limit is None:
+        errors.append(problem(path, pos, (*at, "limit"), "a 'limit' needs an 'over_limit' state"))
+    if state.proposes is not None and state.if_no_slots is None:
+        errors.append(
+            problem(
+                path,
+                pos,
+                (*at, "proposes"),
+                "a state that proposes slots needs an 'if_no_slots' state",
+            )
+        )
+    for i, action in enumerate(state.actions):
+        if action not in ACTION_NAMES:
+            errors.append(
+                problem(path, pos, (*at, "actions", i), unknown("action", action, ACTION_NAMES))
+            )
+    if common and any(a in ("book", "reschedule") for a in state.actions):
+        errors.append(
+            problem(
+                path,
+                pos,
+                (*at, "actions"),
+                "bookings belong in a purpose script, after identity is verified",
+            )
+        )
+    if "en" not in state.say:
+        errors.append(problem(path, pos, (*at, "say"), "missing the English template 'en'"))
+    for table in ("say", "reprompt"):
+        for lang, template in getattr(state, table).items():
+            where: KeyPath = (*at, table, lang)
+            if lang not in LANGUAGES:
+                errors.append(problem(path, pos, where, unknown("language", lang, LANGUAGES)))
+            errors += _check_template(path, pos, where, template, state, common=common)
+    return errors
+
+
+def _check_template(
+    path: Path,
+    pos: dict[KeyPath, Scalar],
+    where: KeyPath,
+    template: str,
+    state: StateSpec,
+    *,
+    common: bool,
+) -> list[str]:
+    try:
+        names = [f for _, f, spec, conv in _FORMATTER.parse(template) if f is not None]
+        specs = [(spec, conv) for _, f, spec, conv in _FORMATTER.parse(template) if f is not None]
+    except ValueError as e:
+        return [
+            problem(
+                path,
+                pos,
+                where,
+                f"not a valid template ({e}); write a literal brace as {{{{ or }}}}",
+            )
+        ]
+    errors: list[str] = []
+    for field, (spec, conv) in zip(names, specs, strict=True):
+        if field not in FIELDS:
+            errors.append(
+                problem(
+                    path,
+                    pos,
+                    where,
+                    unknown(
+                        "placeholder", "{" + field + "}", sorted("{" + f + "}" for f in FIELDS)
+                    ),
+                )
+            )
+        elif common and field in PROTECTED_FIELDS:
+            errors.append(
+                problem(
+                    path,
+                    pos,
+                    where,
+                    f"{{{field}}} is a protected detail; common states are spoken before identity is verified",
+                )
+            )
+        elif field in ("slots",) and state.proposes is None:
+            errors.append(
+                problem(
+                    path, pos, where, "{slots} needs 'proposes: slots' or 'proposes: more_slots'"
+                )
+            )
+        if spec or conv:
+            errors.append(
+                problem(path, pos, where, f"{{{field}}}: no format spec or conversion allowed")
+            )
+    if common:
+        found = protected_terms_in(template)
+        if found:
+            errors.append(
+                problem(
+                    path,
+                    pos,
+                    where,
+                    f"names protected details ({', '.join(sorted(set(found)))}); common states are spoken before identity is verified",
+                )
+            )
+    return errors
+
+
+def _reach(
+    starts: list[str], states: dict[str, StateSpec], shared: dict[str, StateSpec]
+) -> set[str]:
+    seen: set[str] = set()
+    queue = deque(s for s in starts if s in states or s in shared)
+    while queue:
+        name = queue.popleft()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = states.get(name) or shared.get(name)
+        if state is None or name not in states:
+            continue  # a shared state: reachable, walked by its own file's check
+        for _, target in _targets(state):
+            if target in states or target in shared:
+                queue.append(target)
+    return seen
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def order_purposes(scripts: ScriptSet, purposes: tuple[str, ...]) -> tuple[str, ...]:
+    """The purposes of a call in the order they are discussed (duplicates dropped)."""
+    order = {p: i for i, p in enumerate(scripts.common.purpose_order)}
+    unique = dict.fromkeys(purposes)
+    for p in unique:
+        if p not in scripts.purposes:
+            raise InputError(
+                f"{scripts.source}: no script for use case '{p}' (have: {', '.join(sorted(scripts.purposes))})"
+            )
+    return tuple(sorted(unique, key=lambda p: order.get(p, len(order))))
+
+
+def compile_script(scripts: ScriptSet, purposes: tuple[str, ...]) -> CompiledScript:
+    """One flat state graph for a call with these purposes."""
+    ordered = order_purposes(scripts, purposes)
+    c = scripts.common
+    specs: list[tuple[str, str | None, StateSpec]] = [(n, None, s) for n, s in c.states.items()]
+    for p in ordered:
+        specs += [(f"{p}.{n}", p, s) for n, s in scripts.purposes[p].states.items()]
+    index = {name: i for i, (name, _, _) in enumerate(specs)}
+    entries = [index[f"{p}.{scripts.purposes[p].entry}"] for p in ordered]
+    finish = index[c.finish]
+
+    def resolve(target: str, purpose: str | None) -> int:
+        if target == BACK:
+            return _BACK_INDEX
+        if target == PURPOSE:
+            return entries[0] if entries else finish
+        if target == DONE:
+            assert purpose is not None
+            k = ordered.index(purpose)
+            return entries[k + 1] if k + 1 < len(entries) else finish
+        if purpose is not None and f"{purpose}.{target}" in index:
+            return index[f"{purpose}.{target}"]
+        return index[target]
+
+    def maybe(target: str | None, purpose: str | None) -> int | None:
+        return None if target is None else resolve(target, purpose)
+
+    interrupt_only = _interrupt_only(c)
+    nodes: list[Node] = []
+    limited = 0
+    for name, purpose, s in specs:
+        actions = tuple(
+            Action("transfer", None, a.removeprefix("transfer_"), purpose)
+            if a.startswith("transfer_")
+            else Action(a, None, None, purpose)
+            for a in s.actions
+        )
+        say = tuple(s.say.get(lang, s.say["en"]) for lang in LANGUAGES)
+        reprompt = tuple(s.reprompt.get(lang, s.say.get(lang, s.say["en"])) for lang in LANGUAGES)
+        nodes.append(
+            Node(
+                name=name,
+                purpose=purpose,
+                intent=s.intent,
+                say=say,
+                reprompt=reprompt,
+                actions=actions,
+                on={k: resolve(v, purpose) for k, v in s.on_reply.items()},
+                next=maybe(s.next, purpose),
+                proposes={None: 0, "slots": 1, "more_slots": 2}[s.proposes],
+                if_no_slots=maybe(s.if_no_slots, purpose),
+                limit=s.limit or 0,
+                limit_index=limited if s.limit else -1,
+                over_limit=maybe(s.over_limit, purpose),
+                language=None if s.language is None else LANGUAGES.index(s.language),
+                ends_call=any(a.kind in ("end_call", "transfer") for a in actions),
+                books=any(a.kind in ("book", "reschedule") for a in actions),
+                in_interrupt=purpose is None and name in interrupt_only,
+            )
+        )
+        if s.limit:
+            limited += 1
+    return CompiledScript(
+        purposes=ordered,
+        nodes=tuple(nodes),
+        start=index[c.start],
+        wrap_up=index[c.wrap_up],
+        wrap_up_reserve_s=c.wrap_up_reserve_s,
+        speaking_rate_wpm=c.speaking_rate_wpm,
+        slots_per_offer=c.slots_per_offer,
+        answer={k: index[v] for k, v in c.answer.items()},
+        interrupts={k: index[v] for k, v in c.interrupts.items()},
+        fallbacks={k: index[v] for k, v in c.fallbacks.items()},
+        limited=limited,
+    )
+
+
+def _interrupt_only(c: CommonScript) -> set[str]:
+    """Common states reached only through an interrupt or fallback (so they never become
+    the state to resume)."""
+    main = _reach([c.start], c.states, {})
+    side = _reach([*c.interrupts.values(), *c.fallbacks.values(), *c.answer.values()], c.states, {})
+    return side - main
