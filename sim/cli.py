@@ -108,7 +108,11 @@ def _register_commands() -> None:
     """Commands that live beside the modules they drive (skipped while a module is absent)."""
     import importlib
 
-    for module, name in (("sim.cli_check", "check"), ("agents.cli", "agent_test")):
+    for module, name in (
+        ("sim.cli_check", "check"),
+        ("agents.cli", "agent_test"),
+        ("reports.cli", "report"),
+    ):
         try:
             cli.add_command(getattr(importlib.import_module(module), name))
         except ModuleNotFoundError as e:

@@ -465,6 +465,45 @@ class StrategyConfig(Strict):
     )
 
 
+class PatientRange(Strict):
+    min: Annotated[int, Field(ge=1, le=1_000_000)]
+    max: Annotated[int, Field(ge=1, le=1_000_000)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PatientRange:
+        if self.max < self.min:
+            raise ValueError(f"the range is reversed: max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class PracticeTemplate(Strict):
+    """One kind of practice in a group; `weight` is its share of the group's practices."""
+
+    weight: Annotated[float, Field(gt=0)] = 1.0
+    providers: PositiveInt = 3
+    hygiene_chairs: PositiveInt = 3
+    patients: Annotated[int, Field(ge=1, le=1_000_000)] = 1800
+    state: USState | None = Field(None, description="Absent: drawn from the group's state_mix")
+
+
+class GroupConfig(Strict):
+    """A dental group (DSO): many practices, each an independent practice-year.
+
+    Each practice is the scenario's practice with its size and state drawn (deterministically,
+    by practice index) from `templates`, or from `patients` and `state_mix`.
+    """
+
+    name: str = "group"
+    practices: Annotated[int, Field(ge=1, le=100_000)]
+    patients: PatientRange | None = Field(
+        None, description="Patients per practice, drawn uniformly; absent: population.patients"
+    )
+    state_mix: dict[USState, Probability] | None = Field(
+        None, description="Practice states and their shares; absent: practice.state"
+    )
+    templates: list[PracticeTemplate] | None = Field(None, min_length=1)
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -481,6 +520,7 @@ class Scenario(Strict):
     clinical: ClinicalConfig = Field(default_factory=ClinicalConfig)
     staff: StaffConfig = Field(default_factory=StaffConfig)
     fees: FeesConfig = Field(default_factory=FeesConfig)
+    group: GroupConfig | None = Field(None, description="Simulate a group of practices")
 
     def resolved(self) -> dict[str, Any]:
         """The scenario with every default filled in, as JSON-ready data (for run.json)."""
