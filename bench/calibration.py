@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/calibration.py [SCENARIO] [--seeds 20] [--workers 2]
 
-The bands are domain.md section 2's; docs/calibration.md records a run of this script.
+docs/calibration.md records a run of this script for scenarios/baseline.yaml.
 """
 
 from __future__ import annotations
@@ -15,37 +15,22 @@ from typing import Any
 import numpy as np
 
 from sim import metrics
+from sim.bands import HEALTHY_BANDS, kpi_value
 from sim.engine import simulate_practice
-from sim.scenario import apply_overrides, load_scenario
+from sim.scenario import Scenario, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BANDS: dict[tuple[str, str], tuple[float, float]] = {
-    ("overall", "connect_rate"): (0.35, 0.45),
-    ("overall", "opt_out_rate"): (0.0, 0.015),
-    ("recall", "conversion"): (0.15, 0.25),
-    ("treatment_plan", "conversion"): (0.18, 0.25),
-    ("reactivation", "conversion"): (0.08, 0.12),
-    ("confirmation", "voice_fallback_recovery"): (0.20, 0.30),
-    ("overall", "attempts"): (6000, float("inf")),
-}
 
 
-def kpis_for(args: tuple[str, int]) -> dict[str, Any]:
-    path, seed = args
-    scenario = apply_overrides(load_scenario(path), {"seed": seed})
-    return metrics.kpis(simulate_practice(scenario).tables)
+def kpis_for(args: tuple[Scenario, int]) -> dict[str, Any]:
+    scenario, seed = args
+    return metrics.kpis(simulate_practice(apply_overrides(scenario, {"seed": seed})).tables)
 
 
-def value(k: dict[str, Any], where: str, key: str) -> float:
-    row = k["overall"] if where == "overall" else k["by_use_case"].get(where, {})
-    v = row.get(key)
-    return float("nan") if v is None else float(v)
-
-
-def calibrate(path: str, seeds: int, workers: int) -> dict[tuple[str, str], np.ndarray]:
+def over_seeds(scenario: Scenario, seeds: int, workers: int = 2) -> list[dict[str, Any]]:
+    """The KPIs of `scenario` under seeds 1..seeds, run in parallel processes."""
     with ProcessPoolExecutor(workers) as pool:
-        runs = list(pool.map(kpis_for, [(path, s) for s in range(1, seeds + 1)]))
-    return {band: np.array([value(k, *band) for k in runs]) for band in BANDS}
+        return list(pool.map(kpis_for, [(scenario, s) for s in range(1, seeds + 1)]))
 
 
 def main() -> None:
@@ -54,14 +39,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    results = calibrate(args.scenario, args.seeds, args.workers)
-    print(f"{'KPI':45} {'mean':>9} {'sd':>8}   band")
-    for (where, key), values in results.items():
-        lo, hi = BANDS[(where, key)]
+    runs = over_seeds(load_scenario(args.scenario), args.seeds, args.workers)
+    print(f"{'KPI':45} {'mean':>10} {'sd':>8}   band")
+    for (scope, key), (lo, hi) in HEALTHY_BANDS.items():
+        values = np.array([kpi_value(k, scope, key) for k in runs])
         mean = float(np.nanmean(values))
         inside = "ok" if lo <= mean <= hi else "OUT"
         print(
-            f"{where + '.' + key:45} {mean:9.4f} {np.nanstd(values):8.4f}   [{lo}, {hi}] {inside}"
+            f"{scope + '.' + key:45} {mean:10.4f} {np.nanstd(values):8.4f}   [{lo}, {hi}] {inside}"
         )
 
 

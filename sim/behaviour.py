@@ -7,11 +7,13 @@ stream). Nothing here knows SimPy.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.scenario import BehaviourConfig
+from sim.streams import Draws
 
 HOUR_S = 3600.0
 DAY_S = 86_400.0
@@ -55,10 +57,10 @@ class Traits:
 
 
 def answer_multiplier(
-    traits: Traits, patient: int, local_hour: int, best_hour_boost: float
+    propensity: float, best_hour: int, local_hour: int, best_hour_boost: float
 ) -> float:
-    boost = best_hour_boost if abs(local_hour - int(traits.best_hour[patient])) <= 1 else 1.0
-    return float(traits.answer_propensity[patient]) * boost
+    """How much likelier than the answer curve this patient is to pick up at this local hour."""
+    return propensity * (best_hour_boost if abs(local_hour - best_hour) <= 1 else 1.0)
 
 
 def decayed_pressure(pressure: float, since_s: float, half_life_days: float) -> float:
@@ -90,9 +92,9 @@ def fatigue_multiplier(cfg: BehaviourConfig, pressure: float, threshold: float) 
     return 1.0 + (pressure / threshold) ** cfg.fatigue_exponent
 
 
-def opt_out_choice(rng: np.random.Generator, cfg: BehaviourConfig, fatigue: float) -> str | None:
+def opt_out_choice(rng: Draws, cfg: BehaviourConfig, fatigue: float) -> str | None:
     """A reached patient's reaction to being contacted: 'hard', 'soft' or None."""
-    u = float(rng.random())
+    u = rng.random()
     p_hard = min(1.0, cfg.p_opt_out_base * fatigue)
     if u < p_hard:
         return "hard"
@@ -101,17 +103,13 @@ def opt_out_choice(rng: np.random.Generator, cfg: BehaviourConfig, fatigue: floa
     return None
 
 
-def accepts(
-    rng: np.random.Generator, cfg: BehaviourConfig, use_case: str, responsiveness: float
-) -> bool:
+def accepts(rng: Draws, cfg: BehaviourConfig, use_case: str, responsiveness: float) -> bool:
     """A reached patient takes an offered slot: the use case's base rate, scaled by the trait."""
     p = cfg.p_accept[use_case] * responsiveness / cfg.responsiveness_mean  # type: ignore[index]
-    return bool(rng.random() < min(1.0, p))
+    return rng.random() < min(1.0, p)
 
 
-def returns_message(
-    rng: np.random.Generator, cfg: BehaviourConfig, responsiveness: float
-) -> float | None:
+def returns_message(rng: Draws, cfg: BehaviourConfig, responsiveness: float) -> float | None:
     """Seconds until a patient returns a voicemail, text or family message; None if never.
 
     Exponential with a 17 h mean: about 75 % of returns come within 24 h, close to the 70 % of
@@ -120,24 +118,22 @@ def returns_message(
     p = cfg.p_return_message * responsiveness / cfg.responsiveness_mean
     if rng.random() >= min(1.0, p):
         return None
-    return float(rng.exponential(17 * HOUR_S))
+    return rng.exponential(17 * HOUR_S)
 
 
-def sms_reply_delay_s(rng: np.random.Generator, cfg: BehaviourConfig) -> float:
-    return float(np.exp(rng.normal(np.log(cfg.sms_reply_median_h), cfg.sms_reply_sigma)) * HOUR_S)
+def sms_reply_delay_s(rng: Draws, cfg: BehaviourConfig) -> float:
+    return rng.lognormal_median(cfg.sms_reply_median_h, cfg.sms_reply_sigma) * HOUR_S
 
 
-def confirmation_reply(
-    rng: np.random.Generator, cfg: BehaviourConfig, prefers_sms: bool
-) -> str | None:
+def confirmation_reply(rng: Draws, cfg: BehaviourConfig, prefers_sms: bool) -> str | None:
     """The reply to a confirmation text (confirm, cancel, reschedule, stop, free_text) or None."""
     p_reply = cfg.p_confirmation_reply * (1.15 if prefers_sms else 0.9)
     if rng.random() >= min(1.0, p_reply):
         return None
     kinds = list(cfg.confirmation_reply_mix)
-    weights = np.array([cfg.confirmation_reply_mix[k] for k in kinds])  # type: ignore[index]
-    return str(kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))])
+    weights = [cfg.confirmation_reply_mix[k] for k in kinds]  # type: ignore[index]
+    return kinds[rng.pick(list(itertools.accumulate(weights)))]
 
 
-def call_duration_s(rng: np.random.Generator, mean_s: float) -> int:
+def call_duration_s(rng: Draws, mean_s: float) -> int:
     return int(rng.gamma(4.0, mean_s / 4.0))

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.calendar import Clock
 from sim.scenario import WEEKDAYS, PracticeConfig, minutes_of
+from sim.streams import Draws
 
 
 class Book:
@@ -41,7 +42,7 @@ class Book:
         return self.free.shape[0]
 
     def offer(
-        self, from_day: int, n: int, horizon_days: int, rng: np.random.Generator | None = None
+        self, from_day: int, n: int, horizon_days: int, rng: Draws | None = None
     ) -> list[tuple[int, int]]:
         """One open slot on each of the next `n` days that have one, within the horizon.
 
@@ -56,10 +57,14 @@ class Book:
         open_days = np.flatnonzero(window.any(axis=1))[:n]
         if rng is None:
             return [(lo + int(d), int(np.argmax(window[d]))) for d in open_days]
-        return [(lo + int(d), int(rng.choice(np.flatnonzero(window[d])))) for d in open_days]
+        offered = []
+        for d in open_days.tolist():
+            slots = np.flatnonzero(window[d])
+            offered.append((lo + d, int(slots[rng.integers(0, len(slots))])))
+        return offered
 
     def first_open(
-        self, from_day: int, horizon_days: int = 60, rng: np.random.Generator | None = None
+        self, from_day: int, horizon_days: int = 60, rng: Draws | None = None
     ) -> tuple[int, int] | None:
         offered = self.offer(from_day, 1, horizon_days, rng)
         return offered[0] if offered else None

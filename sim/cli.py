@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from sim.errors import InputError
-from sim.experiment import run_scenario
+from sim.experiment import Executor, TaskFailure, run_replications, run_scenario
+from sim.experiment import Progress as TaskProgress
+from sim.group import run_group
 from sim.scenario import Scenario, load_scenario, scenario_json_schema
+from sim.sweep import load_sweep, pareto, run_sweep
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,18 +40,126 @@ def _load(path: str, seed: int | None = None) -> Scenario:
     return scenario.model_copy(update={"seed": seed}) if seed is not None else scenario
 
 
+def _executor_options(command: Any) -> Any:
+    """--workers, --executor, --scheduler and --resume: how a run's tasks are fanned out."""
+    for option in reversed(
+        (
+            click.option(
+                "--workers", type=click.IntRange(min=1), help="Worker processes [number of cores]"
+            ),
+            click.option(
+                "--executor",
+                "executor_kind",
+                type=click.Choice(["local", "dask"]),
+                default="local",
+                show_default=True,
+                help="local processes, or a Dask LocalCluster on 127.0.0.1",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="tcp://HOST:PORT",
+                help="Run the tasks on this Dask scheduler (implies --executor dask)",
+            ),
+            click.option("--resume", is_flag=True, help="Skip the tasks already finished in DIR"),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _executor(kind: str, workers: int | None, scheduler: str | None) -> Executor:
+    return Executor("dask" if scheduler or kind == "dask" else "local", workers, scheduler)
+
+
+@contextmanager
+def _task_progress(console: Console, label: str, quiet: bool) -> Iterator[TaskProgress]:
+    """A rich progress bar over tasks, with counts and time left; yields its callback."""
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("tasks"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        console=console, disable=quiet, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            yield update
+        except KeyboardInterrupt:
+            console.print("interrupted: finished tasks are kept; rerun with --resume to go on")
+            raise
+
+
+def _failed(failures: tuple[TaskFailure, ...], console: Console) -> int:
+    """Name every task that failed all its attempts; exit code 1 when there is one."""
+    for failure in failures:
+        console.print(f"failed: {failure.label}: {failure.error}", highlight=False)
+    return 1 if failures else 0
+
+
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO")
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [runs/NAME]"
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed")
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    help="Independent replications; KPIs as means with 95 % intervals",
+)
+@_executor_options
 @click.option("--quiet", is_flag=True, help="No progress bar or table")
-def run(scenario_file: str, out_dir: str | None, seed: int | None, quiet: bool) -> int:
-    """Simulate SCENARIO and write its event log, KPIs and manifest."""
+def run(
+    scenario_file: str,
+    out_dir: str | None,
+    seed: int | None,
+    replications: int | None,
+    workers: int | None,
+    executor_kind: str,
+    scheduler: str | None,
+    resume: bool,
+    quiet: bool,
+) -> int:
+    """Simulate SCENARIO and write its event log, KPIs and manifest.
+
+    With --replications, or for a scenario with a `group:` block (a dental group), the
+    practice-years run as parallel tasks (--workers, --executor, --scheduler) into DIR.
+    """
     scenario = _load(scenario_file, seed)
     target = Path(out_dir) if out_dir else Path("runs") / scenario.name
     console = Console(stderr=True)
+    executor = _executor(executor_kind, workers, scheduler)
+    if scenario.group is not None:
+        if replications is not None:
+            raise InputError(
+                f"{scenario_file}: --replications does not apply to a group scenario; "
+                "run the group again with another --seed instead"
+            )
+        with _task_progress(console, f"{scenario.name}: practices", quiet) as progress:
+            grouped = run_group(scenario, target, executor, resume, progress)
+        if not quiet:
+            title = (
+                f"{scenario.name}: {len(grouped.outcome.records)} practices (seed {scenario.seed})"
+            )
+            Console().print(kpi_table(grouped.kpis, title))
+            console.print(
+                f"wrote {target}/ in {grouped.outcome.wall_s:.1f} s ({executor.describe()})"
+            )
+        return _failed(grouped.outcome.failures, console)
+    if replications is not None:
+        with _task_progress(console, f"{scenario.name}: replications", quiet) as progress:
+            replicated = run_replications(
+                scenario, target, replications, executor, resume, progress
+            )
+        if not quiet:
+            title = f"{scenario.name}: mean ± 95 % interval over {replications} replications"
+            Console().print(ci_table(replicated.kpis, title))
+            console.print(
+                f"wrote {target}/ in {replicated.outcome.wall_s:.1f} s ({executor.describe()})"
+            )
+        return _failed(replicated.outcome.failures, console)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("days"), TimeElapsedColumn(), console=console, disable=quiet, transient=True,
@@ -102,6 +222,95 @@ def _fmt(key: str, value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     return f"{value:,}"
+
+
+@cli.command()
+@click.argument("sweep_file", metavar="SWEEP")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), help="Sweep directory [runs/NAME]"
+)
+@click.option(
+    "--replications", type=click.IntRange(min=1), help="Override the sweep's replications"
+)
+@_executor_options
+@click.option("--quiet", is_flag=True, help="No progress bar or table")
+def sweep(
+    sweep_file: str,
+    out_dir: str | None,
+    replications: int | None,
+    workers: int | None,
+    executor_kind: str,
+    scheduler: str | None,
+    resume: bool,
+    quiet: bool,
+) -> int:
+    """Run the variants of SWEEP on the same patients, times replications, and compare them.
+
+    Writes results.parquet, summary.json/.parquet (means, 95 % intervals and paired differences
+    from the base), pareto.json (bookings against opt-out rate), sweep.json and timings.json.
+    """
+    plan = load_sweep(sweep_file, replications)
+    target = Path(out_dir) if out_dir else Path("runs") / plan.name
+    console = Console(stderr=True)
+    executor = _executor(executor_kind, workers, scheduler)
+    label = f"{plan.name}: {len(plan.variants)} variants x {plan.replications} replications"
+    with _task_progress(console, label, quiet) as progress:
+        result = run_sweep(plan, target, executor, resume, progress)
+    if not quiet:
+        Console().print(sweep_table(result.kpis, pareto(result.kpis)))
+        console.print(f"wrote {target}/ in {result.outcome.wall_s:.1f} s ({executor.describe()})")
+    return _failed(result.outcome.failures, console)
+
+
+SWEEP_COLUMNS = ("bookings", "opt_out_rate", "connect_rate", "conversion")
+SWEEP_DIFFS = ("bookings", "opt_out_rate")
+
+
+def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> Table:
+    """One row per variant: overall means ± 95 % half-widths, and paired differences from base."""
+    base = summary["base_variant"]
+    table = Table(
+        title=f"{summary['sweep']}: means ± 95 % interval over {summary['replications']} "
+        f"replications; Δ: paired difference from {base}; *: Pareto front (bookings, opt-outs)"
+    )
+    table.add_column("variant")
+    for kpi in SWEEP_COLUMNS:
+        table.add_column(kpi, justify="right")
+        if kpi in SWEEP_DIFFS:
+            table.add_column(f"Δ {kpi}", justify="right")
+    for name, kpis in summary["variants"].items():
+        cells = []
+        for kpi in SWEEP_COLUMNS:
+            entry = kpis["overall"].get(kpi, {})
+            cells.append(_fmt_ci(kpi, entry.get("mean"), entry.get("ci_high")))
+            if kpi in SWEEP_DIFFS:
+                diff = _fmt_ci(kpi, entry.get("diff_mean"), entry.get("diff_ci_high"))
+                cells.append("" if name == base else diff)
+        table.add_row(f"{name}{' *' if name in front['front'] else ''}", *cells)
+    return table
+
+
+def ci_table(summary: dict[str, Any], title: str) -> Table:
+    """The replicated KPI table: mean ± 95 % half-width, overall and per use case."""
+    columns = {"overall": summary["overall"], **summary["by_use_case"]}
+    table = Table(title=title)
+    table.add_column("KPI")
+    for name in columns:
+        table.add_column(name, justify="right")
+    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
+    for key in keys:
+        entries = [col.get(key, {}) for col in columns.values()]
+        table.add_row(key, *(_fmt_ci(key, e.get("mean"), e.get("ci_high")) for e in entries))
+    return table
+
+
+def _fmt_ci(key: str, mean: Any, high: Any) -> str:
+    """'12.3 ± 1.4' (the t interval is symmetric); the mean alone when there is no interval."""
+    if mean is None:
+        return "-"
+    if high is None:
+        return _fmt(key, mean)
+    return f"{_fmt(key, mean)} ± {_fmt(key, high - mean)}"
 
 
 def _register_commands() -> None:

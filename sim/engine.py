@@ -16,11 +16,11 @@ import simpy
 from sim import population
 from sim.model import Placed, PracticeModel
 from sim.planner import Touch
-from sim.pms import Appointment
 from sim.population import Patients, Practice
 from sim.scenario import Scenario, minutes_of
 
 Process = Generator[simpy.Event, Any, None]
+CLOSING_MINUTE = 23 * 60  # practice-local time the day's visits are settled
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,6 @@ class World:
         """Start the processes a contact, reply or visit set in motion."""
         if placed is None:
             return
-        for appt in placed.visits:
-            self.env.process(visit_process(self, appt))
         for delay_s, patient, use_cases in placed.callbacks:
             self.env.process(inbound_process(self, delay_s, patient, use_cases))
         for delay_s, patient, kind, appointment_id in placed.replies:
@@ -66,9 +64,9 @@ def simulate_practice(
         simpy.Resource(env, scenario.telephony.lines),
         simpy.Resource(env, scenario.staff.clinical_staff),
     )
-    for appt in model.initial_visits():
-        env.process(visit_process(world, appt))
+    model.initial_visits()
     env.process(mornings(world))
+    env.process(closings(world))
     for day in range(30, scenario.days + 30, 30):
         env.run(until=min(day, scenario.days) * 86_400)
         if progress is not None:
@@ -83,23 +81,46 @@ def mornings(w: World) -> Process:
         t = model.clock.at_local(model.practice.tz, day, planning_minute)
         if t > w.env.now:
             yield w.env.timeout(t - w.env.now)
+        texts = []
         for touch in model.planner.plan_day(model.state, day, w.env.now):
-            w.env.process(contact_process(w, touch))
-        w.follow(model.self_bookings(day))
+            if touch.channel == "voice":
+                w.env.process(call_process(w, touch))
+            else:
+                texts.append(touch)
+        if texts:
+            w.env.process(texts_process(w, texts))
+        model.self_bookings(day)
 
 
-def contact_process(w: World, touch: Touch) -> Process:
+def closings(w: World) -> Process:
+    """After hours each day, the day's visits are settled: attended or missed."""
+    model = w.model
+    for day in range(model.scenario.days):
+        t = model.clock.at_local(model.practice.tz, day, CLOSING_MINUTE)
+        if t > w.env.now:
+            yield w.env.timeout(t - w.env.now)
+        for appt in model.visits_of(day):
+            w.follow(model.attend(appt))
+
+
+def call_process(w: World, touch: Touch) -> Process:
+    """A call waits for its hour and a free line, then is placed and holds the line."""
     yield w.env.timeout(touch.t - w.env.now)
-    if touch.channel == "voice":
-        with w.lines.request() as line:
-            yield line
-            placed = w.model.place(touch, w.env.now)
-            if placed is None:
-                return
-            yield w.env.timeout(placed.duration_s)
-    else:
+    with w.lines.request() as line:
+        yield line
         placed = w.model.place(touch, w.env.now)
+        if placed is None:
+            return
+        yield w.env.timeout(placed.duration_s)
     w.follow(placed)
+
+
+def texts_process(w: World, texts: list[Touch]) -> Process:
+    """The day's texts go out at their times (no line needed)."""
+    for touch in texts:
+        if touch.t > w.env.now:
+            yield w.env.timeout(touch.t - w.env.now)
+        w.follow(w.model.place(touch, w.env.now))
 
 
 def inbound_process(w: World, delay_s: float, patient: int, use_cases: tuple[str, ...]) -> Process:
@@ -112,12 +133,6 @@ def reply_process(
 ) -> Process:
     yield w.env.timeout(delay_s)
     w.follow(w.model.reply(patient, kind, appointment_id, w.env.now))
-
-
-def visit_process(w: World, appt: Appointment) -> Process:
-    if appt.t > w.env.now:
-        yield w.env.timeout(appt.t - w.env.now)
-    w.follow(w.model.attend(appt))
 
 
 def transfer_process(w: World, patient: int) -> Process:

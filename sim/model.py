@@ -31,7 +31,6 @@ class Placed:
     """What a placed contact (or a reply, or a visit) set in motion."""
 
     duration_s: int = 0
-    visits: list[Appointment] = field(default_factory=list)
     callbacks: list[tuple[float, int, tuple[str, ...]]] = field(default_factory=list)
     replies: list[tuple[float, int, str, int]] = field(
         default_factory=list
@@ -49,6 +48,7 @@ class Facts:
     wireless: list[bool]
     no_voicemail: list[bool]
     best_hour: list[int]
+    answer_propensity: list[float]
     responsiveness: list[float]
     annoyance_threshold: list[float]
     trust_known_caller: list[float]
@@ -59,7 +59,7 @@ class Facts:
         return cls(
             patients.patient_id.tolist(), patients.tz_address.tolist(), patients.phone_shared.tolist(),
             (patients.phone_type == "wireless").tolist(), patients.no_voicemail.tolist(),
-            traits.best_hour.tolist(), traits.responsiveness.tolist(),
+            traits.best_hour.tolist(), traits.answer_propensity.tolist(), traits.responsiveness.tolist(),
             traits.annoyance_threshold.tolist(), traits.trust_known_caller.tolist(),
             traits.prefers_sms.tolist(),
         )  # fmt: skip
@@ -79,10 +79,10 @@ class PracticeModel:
     recorder: Recorder
     curve: telephony.AnswerCurve
     zones: list[tuple[str, ...]]
-    rng_telephony: np.random.Generator
-    rng_dialogue: np.random.Generator
-    rng_book: np.random.Generator
-    rng_clinical: np.random.Generator
+    rng_telephony: streams.Draws
+    rng_dialogue: streams.Draws
+    rng_book: streams.Draws
+    rng_clinical: streams.Draws
     facts: Facts
 
     @classmethod
@@ -113,62 +113,54 @@ class PracticeModel:
             patients,
             zones,
             traits,
-            streams.stream(seed, "planner", practice_index),
+            streams.draws(seed, "planner", practice_index),
         )
         return cls(
             scenario, practice_index, clock, practice, patients, traits, state, books, planner,
             Recorder(clock.unix_seconds(0), id_base=practice_index * 100_000_000),
             telephony.AnswerCurve.from_config(scenario.telephony), zones,
-            streams.stream(seed, streams.TELEPHONY, practice_index),
-            streams.stream(seed, streams.DIALOGUE, practice_index),
-            streams.stream(seed, streams.BOOK, practice_index),
-            streams.stream(seed, "clinical", practice_index),
+            streams.draws(seed, streams.TELEPHONY, practice_index),
+            streams.draws(seed, streams.DIALOGUE, practice_index),
+            streams.draws(seed, streams.BOOK, practice_index),
+            streams.draws(seed, "clinical", practice_index),
             Facts.of(patients, traits),
         )  # fmt: skip
 
     # --- the PMS as it stands at the start ---------------------------------------------------
-    def initial_visits(self) -> list[Appointment]:
-        """Visits booked before the run, and accepted plans still waiting to be scheduled."""
-        visits = []
+    def initial_visits(self) -> None:
+        """Book the visits booked before the run; note accepted plans still to be scheduled."""
         for patient in np.flatnonzero(self.patients.prebooked_day >= 0).tolist():
-            appt = self._book(
-                patient, "hygiene", int(self.patients.prebooked_day[patient]), "prebooked"
-            )
-            if appt is not None:
-                visits.append(appt)
+            self._book(patient, "hygiene", int(self.patients.prebooked_day[patient]), "prebooked")
         clinical = self.scenario.clinical
         rng = streams.stream(self.scenario.seed, streams.POPULATION + ".plans", self.practice_index)
         has_plan = rng.random(self.state.n) < clinical.share_unscheduled_plans_at_start
         self.state.plan_value[has_plan] = self._plan_values(rng, int(has_plan.sum()))
         self.state.plan_day[has_plan] = -rng.integers(1, 90, int(has_plan.sum()))
-        return visits
 
     def _plan_values(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Accepted plans' values in US$: log-normal around the scenario's median."""
         c = self.scenario.clinical
         return np.round(c.plan_value_median * np.exp(rng.normal(0, c.plan_value_sigma, n)), 2)
 
-    def self_bookings(self, day: int) -> Placed:
+    def self_bookings(self, day: int) -> None:
         """Patients due or overdue who call the practice on their own today (no outreach)."""
         s = self.state
         p_month = self.scenario.behaviour.p_self_book_per_month
         p_day = 1.0 - (1.0 - p_month) ** (1.0 / 30.0)
         due = s.active & (s.hygiene_appt < 0) & (s.recall_due_day <= day)
-        draws = self.rng_book.random(s.n)
-        placed = Placed()
+        draws = self.rng_book.gen.random(s.n)
         for patient in np.flatnonzero(due & (draws < p_day)).tolist():
             lapsed = (
                 day - s.last_visit_day[patient]
                 > self.scenario.campaigns.reactivation.last_seen_months.min * 30.4375
             )
-            lead_days = int(self.rng_book.integers(3, 22))  # patients book one to three weeks out
+            lead_days = self.rng_book.integers(3, 22)  # patients book one to three weeks out
             appt = self._book(
                 patient, "reactivation" if lapsed else "hygiene", day + lead_days, "self"
             )
             if appt is not None:
                 for use_case in (RECALL, REACTIVATION):
                     campaigns.succeeded(self.state, use_case, patient)
-                placed.visits.append(appt)
-        return placed
 
     # --- a contact ---------------------------------------------------------------------------
     def place(self, touch: Touch, now: float) -> Placed | None:
@@ -185,10 +177,13 @@ class PracticeModel:
             self._defer(touch, now, refused)
             return None
         day = touch.day
-        for p in touch.patients:
-            self.state.note_contact(
-                p, tuple(i.use_case for i in touch.items if i.patient == p), day
-            )
+        if len(touch.items) == 1:
+            self.state.note_contact(touch.patient, touch.purposes, day)
+        else:
+            for p in touch.patients:
+                self.state.note_contact(
+                    p, tuple(i.use_case for i in touch.items if i.patient == p), day
+                )
         for i in touch.items:
             campaigns.touch_placed(self.state, self.scenario.campaigns, i.use_case, i.patient, day)
         if touch.channel == "voice":
@@ -205,9 +200,16 @@ class PracticeModel:
         p_person = self.curve.p_person(
             hour, self.clock.weekday(int(local // DAY_S)), known, f.trust_known_caller[patient]
         )
-        if abs(hour - f.best_hour[patient]) <= 1:
-            p_person *= self.scenario.behaviour.best_hour_boost
-        p_person = min(1.0, p_person * float(self.traits.answer_propensity[patient]))
+        p_person = min(
+            1.0,
+            p_person
+            * behaviour.answer_multiplier(
+                f.answer_propensity[patient],
+                f.best_hour[patient],
+                hour,
+                self.scenario.behaviour.best_hour_boost,
+            ),
+        )
         dial = telephony.dial(
             self.rng_telephony,
             cfg,
@@ -279,7 +281,6 @@ class PracticeModel:
             appt = self._book_use_case(p, use_case, day, now, "call")
             if appt is None:
                 return "no_slot"
-            placed.visits.append(appt)
             return "booked"
         if use_case == CONFIRMATION:
             appt = self.state.appointments.get(touch.appointment_id)
@@ -358,9 +359,7 @@ class PracticeModel:
                 if self._still_wanted(patient, use_case) and behaviour.accepts(
                     self.rng_dialogue, b, use_case, self.facts.responsiveness[patient]
                 ):
-                    appt = self._book_use_case(patient, use_case, day, now, "callback")
-                    if appt is not None:
-                        placed.visits.append(appt)
+                    self._book_use_case(patient, use_case, day, now, "callback")
             elif use_case == CONFIRMATION:
                 appt = self._next_visit(patient)
                 if appt is not None and not appt.confirmed_via:
@@ -390,10 +389,13 @@ class PracticeModel:
             moved = self._book(patient, appt.kind, day + 2, "reschedule", via="sms_reply", now=now)  # type: ignore[union-attr]
             if moved is not None:
                 moved.confirmed_via = "sms"
-                placed.visits.append(moved)
         return placed
 
     # --- visits ------------------------------------------------------------------------------
+    def visits_of(self, day: int) -> list[Appointment]:
+        """The visits booked on `day` still to be settled, in the order of their hours."""
+        return sorted(self.state.appointments_by_day.get(day, ()), key=lambda a: a.t)
+
     def attend(self, appt: Appointment) -> Placed:
         """The visit's hour: attended or missed; what the visit leads to comes back in `Placed`."""
         placed = Placed()
@@ -434,17 +436,13 @@ class PracticeModel:
             else clinical.p_plan_at_hygiene_visit
         )
         if s.plan_day[p] < 0 and s.treatment_appt[p] < 0 and rng.random() < p_plan:
-            s.plan_value[p] = float(self._plan_values(rng, 1)[0])
+            s.plan_value[p] = float(self._plan_values(rng.gen, 1)[0])
             if rng.random() < clinical.p_schedule_plan_at_checkout:
-                visit = self._book(p, "treatment", appt.day + 7, "checkout")
-                if visit is not None:
-                    placed.visits.append(visit)
+                self._book(p, "treatment", appt.day + 7, "checkout")
             if s.treatment_appt[p] < 0:
                 s.plan_day[p] = appt.day
         if rng.random() < self.scenario.book.p_book_next_at_visit:
-            visit = self._book(p, "hygiene", int(s.recall_due_day[p]), "checkout")
-            if visit is not None:
-                placed.visits.append(visit)
+            self._book(p, "hygiene", int(s.recall_due_day[p]), "checkout")
         return placed
 
     def _procedure(self, patient: int, day: int) -> None:
@@ -504,14 +502,14 @@ class PracticeModel:
         """Add this contact's pressure to every patient it reached."""
         b = self.scenario.behaviour
         s = self.state
+        week_ago = touch.day - 7
         for p in touch.patients:
-            repeat = any(
-                i.patient == p
-                and i.use_case in s.previous_touch_day
-                and s.previous_touch_day[i.use_case][p] > touch.day - 7
-                for i in touch.items
-            )
-            hour = self.clock.local_minute_of_day(self.facts.home_zone[p], now) // 60
+            repeat = False
+            for i in touch.items:
+                previous = s.previous_touch_day.get(i.use_case)
+                if i.patient == p and previous is not None and previous[p] > week_ago:
+                    repeat = True
+            hour = int(self.clock.local_seconds(self.facts.home_zone[p], now) % DAY_S) // 3600
             off_hours = abs(hour - self.facts.best_hour[p]) >= OFF_HOURS_H
             same_day = now - s.last_contact_t[p] < 12 * 3600
             decayed = behaviour.decayed_pressure(
@@ -556,7 +554,7 @@ class PracticeModel:
         offered = book.offer(start, cfg.slots_offered, cfg.booking_horizon_days, self.rng_book)
         if not offered:
             return None
-        slot = offered[int(self.rng_dialogue.integers(len(offered)))]
+        slot = offered[self.rng_dialogue.integers(0, len(offered))]
         appt = self._book(patient, kind, slot[0], use_case, via=via, now=now, slot=slot)
         if appt is not None:
             campaigns.succeeded(self.state, use_case, patient)
@@ -578,7 +576,7 @@ class PracticeModel:
             kind, float(self.state.plan_value[patient])
         )
         b = self.scenario.behaviour
-        u = float(self.rng_book.random())
+        u = self.rng_book.random()
         pid = self.facts.patient_id[patient]
         booking_id = -1
         if via:
@@ -659,7 +657,7 @@ class PracticeModel:
 
     def _soft_opt_out(self, patient: int, t: float, channel: str, text: str) -> None:
         pause = self.scenario.strategy.soft_opt_out_pause_days
-        days = int(self.rng_dialogue.integers(pause.min, pause.max + 1))
+        days = self.rng_dialogue.integers(pause.min, pause.max + 1)
         day = self.clock.local_day(self.practice.tz, t)
         self.state.paused_until_day[patient] = day + days
         self.recorder.add(

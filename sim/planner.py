@@ -19,12 +19,13 @@ from sim.pms import Appointment, PracticeState
 from sim.population import Patients
 from sim.rules.gate import FEDERAL_CLOSE_MINUTE, FEDERAL_OPEN_MINUTE
 from sim.scenario import WEEKDAYS, Scenario, minutes_of
+from sim.streams import Draws
 
 MIN_WINDOW_S = 15 * 60
 HOUR_S = 3600
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Item:
     """One use case's touch for one patient, inside a contact."""
 
@@ -33,7 +34,7 @@ class Item:
     step: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Touch:
     """One planned contact: a number, a channel, a time, and the items it carries."""
 
@@ -44,14 +45,24 @@ class Touch:
     day: int
     zones: tuple[str, ...]
     items: tuple[Item, ...]
+    purposes: tuple[str, ...]  # the items' use cases, each once
+    patients: tuple[int, ...]  # the items' patients, each once
     appointment_id: int = -1  # the visit a confirmation is about
     fallback: bool = False  # a confirmation call placed only if the text got no answer
-    purposes: tuple[str, ...] = field(init=False)
-    patients: tuple[int, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "purposes", tuple(dict.fromkeys(i.use_case for i in self.items)))
-        object.__setattr__(self, "patients", tuple(dict.fromkeys(i.patient for i in self.items)))
+
+def touch(patient: int, phone: str, channel: str, t: float, day: int, zones: tuple[str, ...],
+          items: tuple[Item, ...], appointment_id: int = -1, fallback: bool = False) -> Touch:  # fmt: skip
+    purposes: tuple[str, ...]
+    patients: tuple[int, ...]
+    if len(items) == 1:
+        purposes, patients = (items[0].use_case,), (items[0].patient,)
+    else:
+        purposes = tuple(dict.fromkeys(i.use_case for i in items))
+        patients = tuple(dict.fromkeys(i.patient for i in items))
+    return Touch(
+        patient, phone, channel, t, day, zones, items, purposes, patients, appointment_id, fallback
+    )
 
 
 @dataclass(slots=True)
@@ -61,7 +72,7 @@ class Planner:
     patients: Patients
     zones: list[tuple[str, ...]]
     traits: Traits
-    rng: np.random.Generator
+    rng: Draws
     _open: int = field(init=False)
     _close: int = field(init=False)
     _call_days: set[int] = field(init=False)
@@ -214,7 +225,7 @@ class Planner:
         if t is None:
             return None
         phone = str(self.patients.phone[primary.patient])
-        return Touch(primary.patient, phone, channel, t, day, zones, tuple(items))
+        return touch(primary.patient, phone, channel, t, day, zones, tuple(items))
 
     def _step_channel(self, item: Item) -> str:
         cfg = getattr(self.scenario.campaigns, item.use_case)
@@ -236,7 +247,7 @@ class Planner:
             return None
         strategy = self.scenario.strategy
         home = str(self.patients.tz_address[patient])
-        u = float(self.rng.random())
+        u = self.rng.random()
         if strategy.dial_time == "best_hour":
             target = (
                 self.clock.at_local(home, day, int(self.traits.best_hour[patient]) * 60)
@@ -275,16 +286,16 @@ class Planner:
             can_text = bool(self._can_text[p]) and not state.opted_out_sms[p]
             sms_t = appt.sms_t
             if cfg.sms_first and can_text and sms_t is None:
-                sms_t = lo + float(self.rng.random()) * min(1800.0, hi - lo - 60)
-                touches.append(Touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id))
+                sms_t = lo + self.rng.random() * min(1800.0, hi - lo - 60)
+                touches.append(touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id))
                 appt.sms_t = sms_t
             if not cfg.voice_fallback or appt.voice_planned or state.opted_out_voice[p]:
                 continue
             earliest = lo if sms_t is None else max(lo, sms_t + cfg.voice_fallback_after_h * HOUR_S)
             if earliest < hi - 60:
-                t = earliest + float(self.rng.random()) * min(1800.0, hi - earliest - 60)
+                t = earliest + self.rng.random() * min(1800.0, hi - earliest - 60)
                 touches.append(
-                    Touch(
+                    touch(
                         p,
                         phone,
                         "voice",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario import WEEKDAYS, TelephonyConfig
+from sim.streams import Draws
 
 VOICE_RESULTS = ("answered", "voicemail", "no_answer", "busy", "wrong_number", "failed")
 SMS_RESULTS = ("delivered", "undelivered")
@@ -52,14 +53,14 @@ class AnswerCurve:
 
 
 def dial(
-    rng: np.random.Generator,
+    rng: Draws,
     cfg: TelephonyConfig,
     p_person: float,
     shared_phone: bool,
     number_reassigned: bool,
 ) -> Dial:
     """Place one voice dial. A reassigned number is answered by a stranger when anyone answers."""
-    u_fault, u_answer, u_who = rng.random(3)
+    u_fault, u_answer, u_who = rng.random(), rng.random(), rng.random()
     if u_fault < cfg.p_failed:
         return Dial("failed", "", 0)
     if u_fault < cfg.p_failed + cfg.p_busy:
@@ -77,7 +78,7 @@ def dial(
     return Dial("no_answer", "", cfg.ring_s)
 
 
-def send_sms(rng: np.random.Generator, cfg: TelephonyConfig, wireless: bool) -> str:
+def send_sms(rng: Draws, cfg: TelephonyConfig, wireless: bool) -> str:
     """Send one text: landlines cannot take it; carriers drop a few."""
     if not wireless:
         return "undelivered"

@@ -1,0 +1,274 @@
+"""Dental groups (DSOs): each practice of a `group:` scenario drawn by index, run as an independent
+practice-year task, and the group's KPIs pooled from the practices' counts.
+
+Layout of a group run: DIR/run.json ("kind": "group"), DIR/kpis.json (the group, pooled),
+DIR/practice_kpis.parquet, DIR/practices.parquet and DIR/practices/p00000/ ... (one single-run
+directory per practice, each with its done.json checkpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sim import streams
+from sim.errors import InputError
+from sim.eventlog import FORMAT_VERSION, write_json, write_parquet
+from sim.experiment import (
+    Executor,
+    ExperimentResult,
+    PracticeTask,
+    Progress,
+    begin_experiment,
+    failure_entry,
+    kpi_names,
+    kpi_value,
+    nest,
+    package_versions,
+    run_tasks,
+    summed_counts,
+)
+from sim.scenario import GroupConfig, Scenario, apply_overrides
+
+GROUP_STREAM = "group"
+
+# How each KPI of sim.metrics pools over practices (patients belong to one practice, so
+# distinct-patient counts add up). Ratios are recomputed from summed numerators and denominators,
+# never averaged: a ratio's numerator is ratio x denominator, an exact whole number.
+SUMMED = frozenset(
+    {
+        "attempts", "attempts_voice", "attempts_sms", "patients_contacted",
+        "patients_reached_live", "opt_outs", "soft_opt_outs", "ai_minutes", "sms_sent",
+        "bookings", "patients_booked", "booked_revenue", "realised_revenue", "staff_minutes",
+        "no_shows", "no_shows_prevented", "visits_due", "confirmed_by_sms", "confirmed_by_voice",
+        "would_be_no_shows", "check_ins", "red_flags_in_calls", "warm_transfers",
+        "staff_callbacks",
+    }
+)  # fmt: skip
+RATIO_DENOMINATORS = {
+    "connect_rate": "attempts_voice",
+    "voicemail_rate": "attempts_voice",
+    "opt_out_rate": "patients_contacted",
+    "soft_opt_out_rate": "patients_contacted",
+    "conversion": "patients_contacted",
+    "voice_fallback_recovery": "extras.text_missed_would_be_no_shows",
+}
+# Medians pool over every practice's underlying values, returned by `pooling_extras`.
+MEDIANS_HOURS = {"staff_callback_wait_h_median": "callback_wait_s"}
+
+
+def practice_scenario(scenario: Scenario, practice_index: int) -> Scenario:
+    """The scenario of practice `practice_index` of the group, with the `group` key cleared.
+
+    Drawn from the `group` stream keyed by the index, so a practice is the same whatever the
+    group's size or the order tasks run in. Three uniforms are drawn, always in this order:
+    the template, the state, the number of patients. Without templates, providers and hygiene
+    chairs scale with the practice's patients from the scenario's own practice (at least 1).
+    """
+    group = scenario.group
+    if group is None:
+        return scenario
+    check_group(group)
+    u_template, u_state, u_patients = streams.stream(
+        scenario.seed, GROUP_STREAM, practice_index
+    ).random(3)
+    base = scenario.practice
+    state = _pick(group.state_mix, u_state) if group.state_mix else base.state
+    if group.templates:
+        weights = [t.weight for t in group.templates]
+        template = group.templates[_index(weights, u_template)]
+        patients, providers, chairs = template.patients, template.providers, template.hygiene_chairs
+        state = template.state or state
+    else:
+        if group.patients is not None:
+            span = group.patients.max - group.patients.min + 1
+            patients = group.patients.min + min(int(u_patients * span), span - 1)
+        else:
+            patients = scenario.population.patients
+        scale = patients / scenario.population.patients
+        providers = max(1, round(base.providers * scale))
+        chairs = max(1, round(base.hygiene_chairs * scale))
+    return apply_overrides(
+        scenario,
+        {
+            "group": None,
+            "practice.state": state,
+            "practice.providers": providers,
+            "practice.hygiene_chairs": chairs,
+            "population.patients": patients,
+        },
+    )
+
+
+def check_group(group: GroupConfig) -> None:
+    """Problems the schema cannot see: shares that are all zero."""
+    problems = []
+    if group.state_mix is not None and not sum(group.state_mix.values()) > 0:
+        problems.append("group.state_mix: the shares must not all be 0")
+    if problems:
+        raise InputError(problems)
+
+
+def _index(weights: list[float], u: float) -> int:
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
+    return min(int(np.searchsorted(cumulative / cumulative[-1], u, side="right")), len(weights) - 1)
+
+
+def _pick(mix: Mapping[Any, float], u: float) -> str:
+    keys = sorted(mix)
+    return str(keys[_index([mix[k] for k in keys], u)])
+
+
+def pooling_extras(tables: dict[str, pa.Table]) -> dict[str, Any]:
+    """Worker side: the few parts a pooled KPI needs that kpis.json does not hold.
+
+    Mirrors sim.metrics: the denominator of voice_fallback_recovery (visits that would have
+    been missed and the text did not confirm) and every staff callback's wait.
+    """
+    appts = tables["appointments"]
+    done = appts.filter(pc.is_in(appts["status"], pa.array(["attended", "no_show"])))
+    missed = pc.and_(done["would_no_show"], pc.not_equal(done["confirmed_via"], "sms"))
+    staff = tables["staff_tasks"]
+    callbacks = staff.filter(pc.equal(staff["kind"], "callback"))
+    return {
+        "text_missed_would_be_no_shows": int(pc.sum(missed).as_py() or 0),
+        "callback_wait_s": [int(w) for w in callbacks["wait_s"].to_pylist()],
+    }
+
+
+def pooled_kpis(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The group's KPI table from its practices' done records (same shape as kpis.json).
+
+    Counts are summed, ratios recomputed from summed numerators and denominators, medians taken
+    over every practice's values. A KPI this module does not know how to pool is None.
+    """
+    records = list(records)
+    out: dict[tuple[str, str], Any] = {}
+    for scope, kpi in kpi_names(r["kpis"] for r in records):
+        values = [(r, kpi_value(r["kpis"], scope, kpi)) for r in records]
+        if kpi in SUMMED:
+            out[(scope, kpi)] = sum(v for _, v in values if v is not None)
+        elif kpi in RATIO_DENOMINATORS:
+            out[(scope, kpi)] = _pooled_ratio(values, scope, RATIO_DENOMINATORS[kpi])
+        elif kpi in MEDIANS_HOURS:
+            waits = [w for r in records for w in r["extras"].get(MEDIANS_HOURS[kpi], [])]
+            out[(scope, kpi)] = float(np.median(waits) / 3600) if waits else None
+        else:
+            out[(scope, kpi)] = None
+    return nest(out)
+
+
+def _pooled_ratio(
+    values: list[tuple[dict[str, Any], Any]], scope: str, denominator: str
+) -> float | None:
+    """Sum of numerators over sum of denominators; a practice without the ratio adds neither."""
+    num = den = 0
+    for record, ratio in values:
+        if denominator.startswith("extras."):
+            d = int(record["extras"].get(denominator.removeprefix("extras."), 0))
+        else:
+            d = int(kpi_value(record["kpis"], scope, denominator) or 0)
+        if d and ratio is not None:
+            num += round(ratio * d)
+        den += d
+    return num / den if den else None
+
+
+def group_tasks(scenario: Scenario, out_dir: Path) -> list[PracticeTask]:
+    """One task per practice: DIR/practices/p00000/ ..."""
+    if scenario.group is None:
+        raise ValueError("not a group scenario")
+    tasks = []
+    for i in range(scenario.group.practices):
+        practice = practice_scenario(scenario, i)
+        label = (
+            f"practice {i} ({practice.practice.state}, {practice.population.patients} patients), "
+            f"seed {scenario.seed}"
+        )
+        tasks.append(
+            PracticeTask(f"practices/p{i:05d}", label, practice, out_dir, i, pooling_extras)
+        )
+    return tasks
+
+
+def practice_kpis_table(records: Iterable[dict[str, Any]]) -> pa.Table:
+    """practice_kpis.parquet: one row per practice, scope and KPI."""
+    ids: list[int] = []
+    scopes: list[str] = []
+    names: list[str] = []
+    values: list[float | None] = []
+    for record in records:
+        for scope, kpi in kpi_names([record["kpis"]]):
+            value = kpi_value(record["kpis"], scope, kpi)
+            ids.append(record["practice_index"])
+            scopes.append(scope)
+            names.append(kpi)
+            values.append(None if value is None else float(value))
+    return pa.table(
+        {
+            "practice_id": pa.array(ids, pa.int32()),
+            "scope": pa.array(scopes, pa.string()),
+            "kpi": pa.array(names, pa.string()),
+            "value": pa.array(values, pa.float64()),
+        }
+    )
+
+
+PRACTICE_COLUMNS = {
+    "practice_id": pa.int32(),
+    "name": pa.string(),
+    "state": pa.string(),
+    "tz": pa.string(),
+    "patients": pa.int32(),
+    "providers": pa.int32(),
+    "hygiene_chairs": pa.int32(),
+}
+
+
+def practices_summary_table(records: Iterable[dict[str, Any]]) -> pa.Table:
+    """practices.parquet of a group: who each practice is (name, state, zone, size)."""
+    rows = [r["practice"] for r in records]
+    return pa.table({c: pa.array([row[c] for row in rows], t) for c, t in PRACTICE_COLUMNS.items()})
+
+
+def run_group(
+    scenario: Scenario,
+    out_dir: Path,
+    executor: Executor | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> ExperimentResult:
+    """Simulate every practice of the group and write the group's directory; run.json last."""
+    if scenario.group is None:
+        raise InputError("group: the scenario has no group block")
+    executor = executor or Executor()
+    tasks = group_tasks(scenario, out_dir)
+    begin_experiment(out_dir)
+    outcome = run_tasks(tasks, executor, resume, progress)
+    records = outcome.in_order(tasks)
+    kpis = pooled_kpis(records)
+    write_parquet(practice_kpis_table(records), out_dir / "practice_kpis.parquet")
+    write_parquet(practices_summary_table(records), out_dir / "practices.parquet")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "kind": "group",
+        "group": scenario.group.name,
+        "practices": scenario.group.practices,
+        "practices_finished": len(records),
+        "scenario": scenario.resolved(),
+        "seed": scenario.seed,
+        "versions": package_versions(),
+        "event_counts": summed_counts(records),
+        "failures": [failure_entry(f) for f in outcome.failures],
+        "resumed_tasks": outcome.resumed,
+        "executor": executor.describe(),
+        "timings_s": {"total": outcome.wall_s},
+    }
+    write_json(kpis, out_dir / "kpis.json")
+    write_json(manifest, out_dir / "run.json")
+    return ExperimentResult(out_dir, kpis, manifest, outcome)

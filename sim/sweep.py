@@ -1,0 +1,482 @@
+"""Strategy sweeps: a base scenario, named variants and a grid of dotted-key overrides, times
+replications, on common random numbers (replication r of every variant runs with the same seed,
+so every variant meets the same patients with the same traits).
+
+`load_sweep` validates a sweep file like a scenario (FILE:LINE: key.path: problem), including
+every override against the scenario schema; `run_sweep` writes results.parquet, summary.json,
+summary.parquet, pareto.json, sweep.json, failures.json and timings.json (see docs/experiments.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+from pydantic import Field, ValidationError, model_validator
+
+from sim.errors import InputError
+from sim.eventlog import FORMAT_VERSION, write_json, write_parquet
+from sim.experiment import (
+    CONFIDENCE,
+    Executor,
+    ExperimentResult,
+    PracticeTask,
+    Progress,
+    kpi_names,
+    kpi_value,
+    mean_ci,
+    nest,
+    package_versions,
+    replication_seed,
+    run_tasks,
+)
+from sim.scenario import Scenario, Strict, apply_overrides, load_scenario
+from sim.yamlio import Path_, Scalar, describe_errors, read_yaml, validate_data
+
+BASE = "base"  # the variant without overrides, which every other is compared with
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+FORBIDDEN_KEYS = {
+    "seed": "the sweep sets the seeds (its `seed:` and replications), so variants share patients",
+    "group": "a sweep runs single practices; run a group scenario with `dentsim run`",
+}
+PARETO_MAX, PARETO_MIN = "bookings", "opt_out_rate"
+
+
+class VariantConfig(Strict):
+    name: Annotated[str, Field(pattern=NAME, max_length=80)]
+    description: str = ""
+    overrides: dict[str, Any] = Field(
+        min_length=1, description="Dotted scenario keys and their values in this variant"
+    )
+
+
+class SweepConfig(Strict):
+    name: Annotated[str, Field(pattern=NAME, max_length=80)] | None = Field(
+        None, description="Names the output folder; absent: the file's name"
+    )
+    description: str = ""
+    base: str = Field(description="The base scenario file, relative to this sweep file")
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = Field(
+        None, description="Replication seeds derive from this; absent: the base scenario's seed"
+    )
+    replications: Annotated[int, Field(ge=1, le=1000)] = 5
+    variants: list[VariantConfig] = Field(default_factory=list)
+    grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Dotted keys and the values to try; one variant per combination",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_compare(self) -> SweepConfig:
+        if not self.variants and not self.grid:
+            raise ValueError("a sweep needs `variants`, a `grid`, or both")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    name: str
+    overrides: dict[str, Any]
+    scenario: Scenario  # the base with the overrides, before the replication seed is set
+
+    @property
+    def folder(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_.=,-]", "_", self.name)[:120]
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """A validated sweep: the base first among its variants, and one seed per replication."""
+
+    name: str
+    description: str
+    base_file: str
+    base: Scenario
+    variants: tuple[Variant, ...]
+    replications: int
+    seeds: tuple[int, ...]
+
+    def resolved(self) -> dict[str, Any]:
+        """sweep.json: everything that determines the results."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "kind": "sweep",
+            "name": self.name,
+            "description": self.description,
+            "base": self.base_file,
+            "base_variant": BASE,
+            "replications": self.replications,
+            "seed": self.base.seed,
+            "seed_rule": "replication r of every variant: "
+            "SeedSequence(seed).spawn(r + 1)[r].generate_state(1, uint64) >> 1",
+            "seeds": list(self.seeds),
+            "variants": [
+                {"name": v.name, "folder": f"variants/{v.folder}", "overrides": v.overrides}
+                for v in self.variants
+            ],
+            "base_scenario": self.base.resolved(),
+            "versions": package_versions(),
+        }
+
+    def tasks(self, out_dir: Path) -> list[PracticeTask]:
+        """One task per (variant, replication), variants in order, then replications."""
+        return [
+            PracticeTask(
+                f"variants/{v.folder}/r{r:03d}",
+                f"variant {v.name}, replication {r}, seed {seed}",
+                v.scenario.model_copy(update={"seed": seed}),
+                out_dir,
+            )
+            for v in self.variants
+            for r, seed in enumerate(self.seeds)
+        ]
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def load_sweep(path: Path | str, replications: int | None = None) -> Sweep:
+    """Read and validate a sweep file; every problem is one `FILE:LINE: key.path: ...` line."""
+    path = Path(path)
+    data, positions = read_yaml(path)
+    config = validate_data(data, positions, SweepConfig, path)
+
+    def line(*at: str | int) -> int:
+        return positions[at].line if at in positions else 1
+
+    base_path = path.parent / config.base
+    if not base_path.is_file():
+        raise InputError(f"{path}:{line('base')}: base: no scenario file at {base_path}")
+    base = load_scenario(base_path)
+    if base.group is not None:
+        raise InputError(f"{path}:{line('base')}: base: {FORBIDDEN_KEYS['group']}")
+    if config.seed is not None:
+        base = base.model_copy(update={"seed": config.seed})
+
+    problems: list[str] = []
+    variants = [Variant(BASE, {}, base)]
+    names: dict[str, int] = {}
+    for i, v in enumerate(config.variants):
+        if v.name == BASE or v.name in names:
+            first = f"line {names[v.name]}" if v.name in names else "the base scenario"
+            problems.append(
+                f"{path}:{line('variants', i, 'name')}: variants[{i}].name: "
+                f"the name '{v.name}' is taken (by {first})"
+            )
+        names[v.name] = line("variants", i, "name")
+        at: dict[str, Path_] = {k: ("variants", i, "overrides", k) for k in v.overrides}
+        scenario, found = _with_overrides(base, v.overrides, at, path, positions)
+        problems += found
+        if scenario is not None:
+            variants.append(Variant(v.name, dict(v.overrides), scenario))
+
+    grid_ok = True
+    for key, values in config.grid.items():
+        for j, value in enumerate(values):
+            _, found = _with_overrides(base, {key: value}, {key: ("grid", key, j)}, path, positions)
+            problems += found
+            grid_ok = grid_ok and not found
+    if grid_ok and config.grid:
+        keys = list(config.grid)
+        short = [k.rsplit(".", 1)[-1] for k in keys]
+        labels = short if len(set(short)) == len(short) else keys
+        for combination in itertools.product(*config.grid.values()):
+            overrides = dict(zip(keys, combination, strict=True))
+            name = ",".join(f"{k}={_compact(v)}" for k, v in zip(labels, combination, strict=True))
+            combined: dict[str, Path_] = {k: ("grid", k) for k in keys}
+            scenario, found = _with_overrides(base, overrides, combined, path, positions)
+            problems += [f"{p} (in the combination {name})" for p in found]
+            if name in names or name == BASE:
+                problems.append(f"{path}:{line('grid')}: grid: the variant '{name}' is named twice")
+            names[name] = line("grid")
+            if scenario is not None:
+                variants.append(Variant(name, overrides, scenario))
+    if problems:
+        raise InputError(problems)
+
+    count = replications if replications is not None else config.replications
+    if count < 1:
+        raise InputError(f"--replications: expected at least 1, found {count}")
+    return Sweep(
+        name=config.name or path.stem,
+        description=config.description,
+        base_file=config.base,
+        base=base,
+        variants=tuple(variants),
+        replications=count,
+        seeds=tuple(replication_seed(base.seed, r) for r in range(count)),
+    )
+
+
+def _compact(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _with_overrides(
+    base: Scenario,
+    overrides: dict[str, Any],
+    at: dict[str, Path_],
+    path: Path,
+    positions: dict[Path_, Scalar],
+) -> tuple[Scenario | None, list[str]]:
+    """The base with `overrides` (validated strictly, like a scenario file), or the problems.
+
+    `at[key]` is where the key's value sits in the sweep file: its line, and the key path
+    reported for problems in that value.
+    """
+    problems = []
+    for key, value in overrides.items():
+        where = f"{path}:{_line(positions, at[key])}: {_sweep_path(at[key])}"
+        if key.split(".")[0] in FORBIDDEN_KEYS:
+            problems.append(f"{where}: cannot be overridden: {FORBIDDEN_KEYS[key.split('.')[0]]}")
+            continue
+        try:
+            apply_overrides(base, {key: value})
+        except KeyError:
+            hint = difflib.get_close_matches(key, _dotted_keys(base), n=1, cutoff=0.75)
+            problems.append(
+                f"{where}: no such scenario key '{key}'"
+                + (f"; did you mean '{hint[0]}'?" if hint else "")
+            )
+        except ValidationError:
+            pass  # reported below with the sweep file's positions
+    if problems:
+        return None, problems
+    data = base.model_dump()
+    scenario_positions: dict[Path_, Scalar] = {}
+    for key, value in overrides.items():
+        parts = tuple(key.split("."))
+        node = data
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = value
+        for p, scalar in positions.items():
+            if p[: len(at[key])] == at[key]:
+                scenario_positions[parts + p[len(at[key]) :]] = scalar
+    try:
+        return Scenario.model_validate(data), []
+    except ValidationError as e:
+        lines = describe_errors(e, data, scenario_positions, Scenario, path)
+        return None, [_to_sweep_terms(ln, path, overrides, at, positions) for ln in lines]
+
+
+def _to_sweep_terms(
+    problem: str,
+    path: Path,
+    overrides: dict[str, Any],
+    at: dict[str, Path_],
+    positions: dict[Path_, Scalar],
+) -> str:
+    """Rewrite `FILE:LINE: scenario.key: msg` to the override's line and sweep-file key path."""
+    head = f"{path}:"
+    _, rest = problem[len(head) :].split(": ", 1)
+    dotted, message = rest.split(": ", 1) if ": " in rest else (rest, "")
+    for key in overrides:
+        if dotted == key or dotted.startswith((f"{key}.", f"{key}[")):
+            suffix = dotted[len(key) :]
+            break
+        if key.startswith(f"{dotted}."):  # a check on the enclosing section, e.g. open < close
+            suffix = ""
+            break
+    else:
+        return problem
+    return f"{head}{_line(positions, at[key])}: {_sweep_path(at[key])}{suffix}: {message}"
+
+
+def _line(positions: dict[Path_, Scalar], at: Path_) -> int:
+    for cut in range(len(at), 0, -1):
+        if at[:cut] in positions:
+            return positions[at[:cut]].line
+    return 1
+
+
+def _sweep_path(at: Path_) -> str:
+    out = ""
+    for part in at:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _dotted_keys(scenario: Scenario) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                out.append(f"{prefix}{k}")
+                walk(v, f"{prefix}{k}.")
+
+    walk(scenario.model_dump(), "")
+    return out
+
+
+# --- running ------------------------------------------------------------------------------------
+
+RESULT_FILES = (
+    "results.parquet",
+    "summary.parquet",
+    "summary.json",
+    "pareto.json",
+    "failures.json",
+    "timings.json",
+)
+
+
+def run_sweep(
+    sweep: Sweep,
+    out_dir: Path,
+    executor: Executor | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> ExperimentResult:
+    """Run every (variant, replication) and write the sweep's result files.
+
+    Every file but timings.json is a function of the sweep alone: byte-identical whatever the
+    executor, the number of workers, or the order tasks finish in.
+    """
+    executor = executor or Executor()
+    tasks = sweep.tasks(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    write_json(sweep.resolved(), out_dir / "sweep.json")
+    outcome = run_tasks(tasks, executor, resume, progress)
+    by_key = {t.key: (v, r) for t, (v, r) in zip(tasks, _pairs(sweep), strict=True)}
+    kpis: dict[tuple[str, int], dict[str, Any]] = {}
+    for task in tasks:
+        if task.key in outcome.records:
+            kpis[by_key[task.key]] = outcome.records[task.key]["kpis"]
+    summary = summarise_sweep(sweep, kpis)
+    write_parquet(results_table(sweep, kpis), out_dir / "results.parquet")
+    write_parquet(summary_table(summary), out_dir / "summary.parquet")
+    write_json(summary, out_dir / "summary.json")
+    write_json(pareto(summary), out_dir / "pareto.json")
+    write_json(
+        [
+            {"variant": by_key[f.key][0], "replication": by_key[f.key][1], "task": f.key}
+            | {"seed": sweep.seeds[by_key[f.key][1]], "error": f.error}
+            for f in outcome.failures
+        ],
+        out_dir / "failures.json",
+    )
+    write_json(
+        {
+            "executor": executor.describe(),
+            "wall_s": outcome.wall_s,
+            "tasks": len(tasks),
+            "resumed_tasks": outcome.resumed,
+            "task_s": {t.key: outcome.task_s[t.key] for t in tasks if t.key in outcome.task_s},
+        },
+        out_dir / "timings.json",
+    )
+    return ExperimentResult(out_dir, summary, sweep.resolved(), outcome)
+
+
+def _pairs(sweep: Sweep) -> list[tuple[str, int]]:
+    return [(v.name, r) for v in sweep.variants for r in range(sweep.replications)]
+
+
+def results_table(sweep: Sweep, kpis: dict[tuple[str, int], dict[str, Any]]) -> pa.Table:
+    """results.parquet: one row per variant, replication, scope and KPI."""
+    cols: dict[str, list[Any]] = {k: [] for k in ("variant", "replication", "seed", "scope")}
+    cols |= {"kpi": [], "value": []}
+    for variant, r in _pairs(sweep):
+        table = kpis.get((variant, r))
+        if table is None:
+            continue
+        for scope, kpi in kpi_names([table]):
+            value = kpi_value(table, scope, kpi)
+            for column, item in zip(
+                cols,
+                (variant, r, sweep.seeds[r], scope, kpi, None if value is None else float(value)),
+                strict=True,
+            ):
+                cols[column].append(item)
+    types = (pa.string(), pa.int32(), pa.int64(), pa.string(), pa.string(), pa.float64())
+    return pa.table({c: pa.array(v, t) for (c, v), t in zip(cols.items(), types, strict=True)})
+
+
+def summarise_sweep(sweep: Sweep, kpis: dict[tuple[str, int], dict[str, Any]]) -> dict[str, Any]:
+    """Per variant, scope and KPI: mean and 95 % interval, and the paired difference from the
+    base variant over the replications both finished (same seed, same patients)."""
+    replications = range(sweep.replications)
+    variants: dict[str, Any] = {}
+    for v in sweep.variants:
+        tables = [kpis[(v.name, r)] for r in replications if (v.name, r) in kpis]
+        flat: dict[tuple[str, str], Any] = {}
+        for scope, kpi in kpi_names(tables):
+            mine = [_value(kpis.get((v.name, r)), scope, kpi) for r in replications]
+            base = [_value(kpis.get((BASE, r)), scope, kpi) for r in replications]
+            diffs = [
+                a - b for a, b in zip(mine, base, strict=True) if a is not None and b is not None
+            ]
+            diff = mean_ci(diffs)
+            flat[(scope, kpi)] = mean_ci(mine) | {
+                "diff_mean": diff["mean"],
+                "diff_ci_low": diff["ci_low"],
+                "diff_ci_high": diff["ci_high"],
+                "diff_n": diff["n"],
+            }
+        variants[v.name] = nest(flat)
+    return {
+        "sweep": sweep.name,
+        "base_variant": BASE,
+        "replications": sweep.replications,
+        "confidence": CONFIDENCE,
+        "variants": variants,
+    }
+
+
+def _value(table: dict[str, Any] | None, scope: str, kpi: str) -> float | None:
+    value = kpi_value(table, scope, kpi) if table is not None else None
+    return None if value is None else float(value)
+
+
+SUMMARY_FIELDS = (
+    "n", "mean", "ci_low", "ci_high", "diff_n", "diff_mean", "diff_ci_low", "diff_ci_high",
+)  # fmt: skip
+
+
+def summary_table(summary: dict[str, Any]) -> pa.Table:
+    """summary.parquet: summary.json flattened, one row per variant, scope and KPI."""
+    rows = []
+    for variant, table in summary["variants"].items():
+        for scope, kpi in kpi_names([table]):
+            entry = kpi_value(table, scope, kpi)
+            rows.append({"variant": variant, "scope": scope, "kpi": kpi} | entry)
+    schema = pa.schema(
+        [("variant", pa.string()), ("scope", pa.string()), ("kpi", pa.string())]
+        + [(f, pa.int32() if f in ("n", "diff_n") else pa.float64()) for f in SUMMARY_FIELDS]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def pareto(summary: dict[str, Any]) -> dict[str, Any]:
+    """The variants no other beats on both overall bookings (more) and opt-out rate (less)."""
+    points = []
+    for variant, table in summary["variants"].items():
+        bookings = table["overall"].get(PARETO_MAX, {}).get("mean")
+        opt_out = table["overall"].get(PARETO_MIN, {}).get("mean")
+        if bookings is not None and opt_out is not None:
+            points.append((variant, bookings, opt_out))
+
+    def dominated(p: tuple[str, float, float]) -> bool:
+        return any(q[1] >= p[1] and q[2] <= p[2] and (q[1] > p[1] or q[2] < p[2]) for q in points)
+
+    front = sorted((p for p in points if not dominated(p)), key=lambda p: (-p[1], p[2], p[0]))
+    return {
+        "scope": "overall",
+        "objectives": {PARETO_MAX: "maximise", PARETO_MIN: "minimise"},
+        "statistic": "mean over replications",
+        "front": [name for name, _, _ in front],
+        "points": [
+            {"variant": n, PARETO_MAX: b, PARETO_MIN: o, "on_front": not dominated((n, b, o))}
+            for n, b, o in points
+        ],
+    }
