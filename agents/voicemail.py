@@ -72,3 +72,8 @@ def _protected_pattern() -> re.Pattern[str]:
 def protected_terms_in(text: str) -> list[str]:
     """The protected details (procedures, diagnoses, treatment, balances) found in `text`."""
     return [m.group(0).lower() for m in _protected_pattern().finditer(text)]
+
+
+def render_optout_confirmation(practice_name: str) -> str:
+    """The one text confirming an SMS opt-out: no marketing, nothing else."""
+    return f"{practice_name}: you are unsubscribed and will get no more texts from us."

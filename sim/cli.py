@@ -24,7 +24,7 @@ from rich.table import Table
 from sim.errors import InputError
 from sim.experiment import Executor, TaskFailure, run_replications, run_scenario
 from sim.experiment import Progress as TaskProgress
-from sim.group import run_group
+from sim.group import check_group, run_group
 from sim.scenario import Scenario, load_scenario, scenario_json_schema
 from sim.sweep import load_sweep, pareto, run_sweep
 
@@ -94,7 +94,7 @@ def _task_progress(console: Console, label: str, quiet: bool) -> Iterator[TaskPr
 def _failed(failures: tuple[TaskFailure, ...], console: Console) -> int:
     """Name every task that failed all its attempts; exit code 1 when there is one."""
     for failure in failures:
-        console.print(f"failed: {failure.label}: {failure.error}", highlight=False)
+        console.print(f"failed: {failure.label}: {failure.error}", highlight=False, soft_wrap=True)
     return 1 if failures else 0
 
 
@@ -132,6 +132,7 @@ def run(
     console = Console(stderr=True)
     executor = _executor(executor_kind, workers, scheduler)
     if scenario.group is not None:
+        check_group(scenario.group, scenario_file)
         if replications is not None:
             raise InputError(
                 f"{scenario_file}: --replications does not apply to a group scenario; "

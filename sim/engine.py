@@ -14,7 +14,7 @@ import pyarrow as pa
 import simpy
 
 from sim import population
-from sim.model import Placed, PracticeModel
+from sim.model import Deferred, Placed, PracticeModel
 from sim.planner import Touch
 from sim.population import Patients, Practice
 from sim.scenario import Scenario, minutes_of
@@ -49,6 +49,8 @@ class World:
             self.env.process(reply_process(self, delay_s, patient, kind, appointment_id))
         for patient in placed.transfers:
             self.env.process(transfer_process(self, patient))
+        for delay_s, text in placed.texts:
+            self.env.process(text_process(self, delay_s, text))
 
 
 def simulate_practice(
@@ -104,14 +106,21 @@ def closings(w: World) -> Process:
 
 
 def call_process(w: World, touch: Touch) -> Process:
-    """A call waits for its hour and a free line, then is placed and holds the line."""
+    """A call waits for its hour and a free line, then is placed and holds the line.
+
+    When the gate defers it, the line is freed and the call waits for the permitted hour.
+    """
     yield w.env.timeout(touch.t - w.env.now)
-    with w.lines.request() as line:
-        yield line
-        placed = w.model.place(touch, w.env.now)
-        if placed is None:
-            return
-        yield w.env.timeout(placed.duration_s)
+    while True:
+        with w.lines.request() as line:
+            yield line
+            placed = w.model.place(touch, w.env.now)
+            if placed is None:
+                return
+            if not isinstance(placed, Deferred):
+                yield w.env.timeout(placed.duration_s)
+                break
+        yield w.env.timeout(placed.retry_at - w.env.now)
     w.follow(placed)
 
 
@@ -120,7 +129,20 @@ def texts_process(w: World, texts: list[Touch]) -> Process:
     for touch in texts:
         if touch.t > w.env.now:
             yield w.env.timeout(touch.t - w.env.now)
-        w.follow(w.model.place(touch, w.env.now))
+        send(w, touch)
+
+
+def text_process(w: World, delay_s: float, touch: Touch) -> Process:
+    yield w.env.timeout(delay_s)
+    send(w, touch)
+
+
+def send(w: World, touch: Touch) -> None:
+    placed = w.model.place(touch, w.env.now)
+    if isinstance(placed, Deferred):
+        w.env.process(text_process(w, placed.retry_at - w.env.now, touch))
+    else:
+        w.follow(placed)
 
 
 def inbound_process(w: World, delay_s: float, patient: int, use_cases: tuple[str, ...]) -> Process:

@@ -388,7 +388,7 @@ def _run_dask(
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,
         )
         client = Client(cluster)
     try:
@@ -404,7 +404,11 @@ def _run_dask(
             if future.status == "finished":
                 finished(task, future.result())
             else:
-                failed(task, _describe(future.exception()))
+                error = future.exception()
+                lost = type(error).__name__ == "KilledWorker"  # its message says how often
+                failed(
+                    task, _describe(error) + ("" if lost else f" (after {MAX_ATTEMPTS} attempts)")
+                )
             future.release()
     finally:
         client.close()
@@ -496,6 +500,9 @@ def summarise(kpis: Sequence[dict[str, Any]]) -> dict[str, Any]:
 # --- replications -----------------------------------------------------------------------------
 
 
+SEED_RULE = "replication r: SeedSequence(seed).spawn(r + 1)[r].generate_state(1, uint64)[0] >> 1"
+
+
 def replication_seed(seed: int, replication: int) -> int:
     """The seed of replication r: `SeedSequence(seed).spawn(r + 1)[r]`'s first 64-bit word, shifted
     right one bit to fit a scenario seed (0 <= seed < 2**63). Independent of how many run."""
@@ -550,7 +557,7 @@ def run_replications(
         raise InputError(f"--replications: expected at least 1, found {replications}")
     executor = executor or Executor()
     tasks = replication_tasks(scenario, out_dir, replications)
-    begin_experiment(out_dir)
+    begin_experiment(out_dir, tasks, "replications")
     outcome = run_tasks(tasks, executor, resume, progress)
     records = outcome.in_order(tasks)
     summary = summarise([r["kpis"] for r in records])
@@ -560,24 +567,39 @@ def run_replications(
         "replications": replications,
         "scenario": scenario.resolved(),
         "seed": scenario.seed,
-        "seed_rule": "replication r: SeedSequence(seed).spawn(r + 1)[r].generate_state(1, uint64) >> 1",
+        "seed_rule": SEED_RULE,
         "seeds": [t.scenario.seed for t in tasks],
         "confidence": CONFIDENCE,
         "versions": package_versions(),
         "event_counts": summed_counts(records),
         "failures": [failure_entry(f) for f in outcome.failures],
-        "timings_s": {"total": outcome.wall_s, "resumed_tasks": outcome.resumed},
+        "resumed_tasks": outcome.resumed,
         "executor": executor.describe(),
+        "timings_s": {"total": outcome.wall_s},
     }
     write_json(summary, out_dir / "kpis.json")
     write_json(manifest, out_dir / "run.json")
     return ExperimentResult(out_dir, summary, manifest, outcome)
 
 
-def begin_experiment(out_dir: Path) -> None:
-    """Create DIR and drop a previous run.json: one is written again when the run completes."""
+def begin_experiment(out_dir: Path, tasks: Sequence[PracticeTask], folder: str) -> None:
+    """Create DIR, drop a previous run.json (written again when the run completes) and any task
+    directory under DIR/folder that is not one of `tasks` (left by an earlier, larger run)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "run.json").unlink(missing_ok=True)
+    keep = {out_dir / t.key for t in tasks}
+    parents = {p for path in keep for p in path.parents}
+
+    def prune(folder_path: Path) -> None:
+        for child in folder_path.iterdir():
+            if child.is_dir() and child not in keep:
+                if child in parents:
+                    prune(child)
+                else:
+                    shutil.rmtree(child)
+
+    if (out_dir / folder).is_dir():
+        prune(out_dir / folder)
 
 
 def summed_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:

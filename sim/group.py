@@ -34,6 +34,7 @@ from sim.experiment import (
     summed_counts,
 )
 from sim.scenario import GroupConfig, Scenario, apply_overrides
+from sim.yamlio import read_yaml
 
 GROUP_STREAM = "group"
 
@@ -105,13 +106,22 @@ def practice_scenario(scenario: Scenario, practice_index: int) -> Scenario:
     )
 
 
-def check_group(group: GroupConfig) -> None:
-    """Problems the schema cannot see: shares that are all zero."""
-    problems = []
+def check_group(group: GroupConfig, path: Path | str | None = None) -> None:
+    """Problems the schema cannot see (shares that are all 0), as `FILE:LINE: group...` lines."""
+    bad = []
     if group.state_mix is not None and not sum(group.state_mix.values()) > 0:
-        problems.append("group.state_mix: the shares must not all be 0")
-    if problems:
-        raise InputError(problems)
+        bad.append((("group", "state_mix"), "the shares must not all be 0"))
+    if not bad:
+        return
+    positions = read_yaml(path)[1] if path is not None else {}
+    raise InputError(
+        [
+            f"{path}:{positions[at].line if at in positions else 1}: {'.'.join(at)}: {problem}"
+            if path is not None
+            else f"{'.'.join(at)}: {problem}"
+            for at, problem in bad
+        ]
+    )
 
 
 def _index(weights: list[float], u: float) -> int:
@@ -248,7 +258,7 @@ def run_group(
         raise InputError("group: the scenario has no group block")
     executor = executor or Executor()
     tasks = group_tasks(scenario, out_dir)
-    begin_experiment(out_dir)
+    begin_experiment(out_dir, tasks, "practices")
     outcome = run_tasks(tasks, executor, resume, progress)
     records = outcome.in_order(tasks)
     kpis = pooled_kpis(records)

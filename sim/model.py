@@ -10,20 +10,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.voicemail import render_sms, render_voicemail
+from agents.voicemail import render_optout_confirmation, render_sms, render_voicemail
 from sim import behaviour, campaigns, streams, telephony
 from sim.behaviour import Traits
 from sim.book import Book
 from sim.calendar import DAY_S, Clock
 from sim.campaigns import CONFIRMATION, POST_OP, REACTIVATION, RECALL, TREATMENT_PLAN
 from sim.eventlog import Recorder
-from sim.planner import Item, Planner, Touch
+from sim.planner import Item, Planner, Touch, touch
 from sim.pms import Appointment, PracticeState
 from sim.population import Patients, Practice
-from sim.rules import gate
+from sim.rules.gate import Gate
+from sim.rules.model import load_rules
 from sim.scenario import WEEKDAYS, Scenario, minutes_of
 
 OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
+OPTOUT_CONFIRMATION = "optout_confirmation"
+OPTOUT_CONFIRMATION_DELAY_S = 30.0  # the one text confirming an SMS opt-out goes within seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """The gate refused a contact for now; it may go at `retry_at` (simulation seconds)."""
+
+    retry_at: float
 
 
 @dataclass(slots=True)
@@ -31,6 +41,7 @@ class Placed:
     """What a placed contact (or a reply, or a visit) set in motion."""
 
     duration_s: int = 0
+    texts: list[tuple[float, Touch]] = field(default_factory=list)  # delay, a text to send
     callbacks: list[tuple[float, int, tuple[str, ...]]] = field(default_factory=list)
     replies: list[tuple[float, int, str, int]] = field(
         default_factory=list
@@ -84,6 +95,7 @@ class PracticeModel:
     rng_book: streams.Draws
     rng_clinical: streams.Draws
     facts: Facts
+    gate: Gate
 
     @classmethod
     def build(
@@ -124,6 +136,7 @@ class PracticeModel:
             streams.draws(seed, streams.BOOK, practice_index),
             streams.draws(seed, "clinical", practice_index),
             Facts.of(patients, traits),
+            Gate(load_rules(scenario.rules_file), clock, scenario, patients, practice),
         )  # fmt: skip
 
     # --- the PMS as it stands at the start ---------------------------------------------------
@@ -163,8 +176,9 @@ class PracticeModel:
                     campaigns.succeeded(self.state, use_case, patient)
 
     # --- a contact ---------------------------------------------------------------------------
-    def place(self, touch: Touch, now: float) -> Placed | None:
-        """Place `touch` now; None when it is no longer needed or the gate refuses it."""
+    def place(self, touch: Touch, now: float) -> Placed | Deferred | None:
+        """Place `touch` now. None when it is no longer needed or the gate drops it;
+        `Deferred` when the gate allows it later today."""
         for i in touch.items:
             if i.use_case in self.state.episodes:
                 self.state.episodes[i.use_case].pending[i.patient] = False
@@ -172,10 +186,19 @@ class PracticeModel:
             appt = self.state.appointments.get(touch.appointment_id)
             if appt is None or appt.status != "scheduled" or appt.confirmed_via:
                 return None  # the visit was confirmed, cancelled or moved meanwhile
-        refused = gate.permit(self.clock, touch.zones, now)
+        refused = self.gate.check(touch, now, self.state)
         if refused is not None:
-            self._defer(touch, now, refused)
-            return None
+            self._defer(touch, now, refused.rule_id, refused.retry_at)
+            return None if refused.retry_at is None else Deferred(refused.retry_at)
+        if touch.channel == "sms":
+            message = render_sms(self.practice.name, self.practice.phone, touch.purposes)
+            if touch.purposes == (OPTOUT_CONFIRMATION,):
+                message = render_optout_confirmation(self.practice.name)
+            withheld = self.gate.message(touch, message)
+            if withheld is not None:
+                self._defer(touch, now, withheld, None)
+                return None
+        self.gate.record(touch, now)
         day = touch.day
         if len(touch.items) == 1:
             self.state.note_contact(touch.patient, touch.purposes, day)
@@ -188,7 +211,7 @@ class PracticeModel:
             campaigns.touch_placed(self.state, self.scenario.campaigns, i.use_case, i.patient, day)
         if touch.channel == "voice":
             return self._call(touch, now)
-        return self._text(touch, now)
+        return self._text(touch, now, message)
 
     def _call(self, touch: Touch, now: float) -> Placed:
         cfg = self.scenario.telephony
@@ -225,15 +248,19 @@ class PracticeModel:
                 self.state.wrong_number[p] = True
         elif dial.result == "machine":
             placed.duration_s += int(cfg.amd_decision_s)
-            if self._leave_voicemail(touch):
+            message = render_voicemail(self.practice.name, self.practice.phone, touch.purposes)
+            withheld = self.gate.message(touch, message) if self._leave_voicemail(touch) else "no"
+            if withheld is None:
                 result = "voicemail"
-                message = render_voicemail(self.practice.name, self.practice.phone, touch.purposes)
                 placed.duration_s += cfg.voicemail_s
                 outcomes = ["message_left"] * len(touch.items)
                 self._after_message(touch, now, placed, "voicemail")
             else:
+                message = ""
                 result = "no_answer"
                 self._press(touch, now, "no_answer")
+                if withheld != "no":
+                    self._defer(touch, now, withheld, None, action="message_withheld")
         elif dial.answered_by == "household":
             placed.duration_s += behaviour.call_duration_s(
                 self.rng_dialogue, cfg.answered_call_s / 3
@@ -243,6 +270,9 @@ class PracticeModel:
         elif dial.result == "answered":
             placed.duration_s += behaviour.call_duration_s(self.rng_dialogue, cfg.answered_call_s)
             outcomes = self._converse(touch, now, placed)
+            limit = self.gate.max_call_s(touch)
+            if limit is not None:  # the agent wraps up within the exemption's limit
+                placed.duration_s = min(placed.duration_s, limit)
         else:
             self._press(touch, now, "no_answer")
         self._attempt(
@@ -299,15 +329,16 @@ class PracticeModel:
             return "checked_in"
         raise ValueError(use_case)
 
-    def _text(self, touch: Touch, now: float) -> Placed:
+    def _text(self, touch: Touch, now: float, message: str) -> Placed:
         patient = touch.patient
         result = telephony.send_sms(
             self.rng_telephony, self.scenario.telephony, self.facts.wireless[patient]
         )
-        message = render_sms(self.practice.name, self.practice.phone, touch.purposes)
         placed = Placed()
         outcome = "no_reply"
-        if result == "delivered":
+        if touch.purposes == (OPTOUT_CONFIRMATION,):
+            outcome = "sent"
+        elif result == "delivered":
             self._press(touch, now, "sms")
             b = self.scenario.behaviour
             if touch.appointment_id >= 0:
@@ -377,6 +408,12 @@ class PracticeModel:
         live = appt is not None and appt.status == "scheduled"
         if kind == "stop":
             self._opt_out(patient, now, "sms", "sms", "sms_reply", "STOP")
+            day = self.clock.local_day(self.facts.home_zone[patient], now)
+            confirm = touch(
+                patient, str(self.patients.phone[patient]), "sms", now + OPTOUT_CONFIRMATION_DELAY_S,
+                day, self.zones[patient], (Item(patient, OPTOUT_CONFIRMATION, 0),),
+            )  # fmt: skip
+            placed.texts.append((OPTOUT_CONFIRMATION_DELAY_S, confirm))
         elif kind == "later":
             self._soft_opt_out(patient, now, "sms", "Not now, I'll call when I'm ready")
         elif kind == "confirm" and live:
@@ -520,7 +557,7 @@ class PracticeModel:
             s.last_contact_t[p] = now
 
     def _leave_voicemail(self, touch: Touch) -> bool:
-        if any(self.facts.no_voicemail[p] for p in touch.patients):
+        if not self.gate.may_leave_voicemail(touch):
             return False
         policy = getattr(self.scenario.campaigns, touch.items[0].use_case).voicemail
         if policy == "always":
@@ -659,16 +696,20 @@ class PracticeModel:
         pause = self.scenario.strategy.soft_opt_out_pause_days
         days = self.rng_dialogue.integers(pause.min, pause.max + 1)
         day = self.clock.local_day(self.practice.tz, t)
-        self.state.paused_until_day[patient] = day + days
+        self.state.paused_until_day[patient] = day + days + 1
+        self.state.paused_until_t[patient] = t + days * DAY_S
         self.recorder.add(
             "optouts", practice_id=self.practice.practice_id, patient_id=self.facts.patient_id[patient],
             t_utc=t, channel=channel, scope="all", how="spoken" if channel == "voice" else "sms_reply",
             kind="soft", pause_until_utc=t + days * DAY_S, text=text,
         )  # fmt: skip
 
-    def _defer(self, touch: Touch, now: float, rule_id: str) -> None:
+    def _defer(
+        self, touch: Touch, now: float, rule_id: str, retry_at: float | None, action: str = ""
+    ) -> None:
+        """Record what the gate refused: deferred to `retry_at`, or dropped for today."""
         self.recorder.add(
             "deferrals", practice_id=self.practice.practice_id, patient_id=self.facts.patient_id[touch.patient],
             t_utc=now, channel=touch.channel, purposes="|".join(touch.purposes), rule_id=rule_id,
-            action="deferred", t_next_utc=None,
+            action=action or ("dropped" if retry_at is None else "deferred"), t_next_utc=retry_at,
         )  # fmt: skip

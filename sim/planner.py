@@ -17,7 +17,6 @@ from sim.behaviour import Traits
 from sim.calendar import Clock
 from sim.pms import Appointment, PracticeState
 from sim.population import Patients
-from sim.rules.gate import FEDERAL_CLOSE_MINUTE, FEDERAL_OPEN_MINUTE
 from sim.scenario import WEEKDAYS, Scenario, minutes_of
 from sim.streams import Draws
 
@@ -83,8 +82,9 @@ class Planner:
 
     def __post_init__(self) -> None:
         strategy = self.scenario.strategy
-        self._open = max(minutes_of(strategy.call_hours.open), FEDERAL_OPEN_MINUTE)
-        self._close = min(minutes_of(strategy.call_hours.close), FEDERAL_CLOSE_MINUTE)
+        # the strategy's hours; the gate, not the planner, enforces the calling-hour rules
+        self._open = minutes_of(strategy.call_hours.open)
+        self._close = minutes_of(strategy.call_hours.close)
         self._call_days = {WEEKDAYS.index(d) for d in strategy.call_days}
         self._windows = {}
         self._can_text = (self.patients.phone_type == "wireless") & self.patients.text_allowed
@@ -265,6 +265,11 @@ class Planner:
 
     # --- confirmations: anchored to the visit's hour ----------------------------------------
     def _confirmations(self, state: PracticeState, day: int, now: float) -> list[Touch]:
+        """Texts 24-48 h before each visit, and a call when the text goes unanswered.
+
+        A text comes first when a fallback call can still follow on a later calling day
+        (one contact a day per number); when it cannot, the one contact left is the call.
+        """
         cfg = self.scenario.campaigns.confirmation
         touches = []
         for appt in self._upcoming(state, day, cfg.first_hours_before):
@@ -277,38 +282,41 @@ class Planner:
             hi_t = appt.t - cfg.last_hours_before * HOUR_S
             zones = self.zones[p]
             w_lo, w_hi = self.window(zones, day)
-            w_lo = max(w_lo, int(now) + 60)
-            lo, hi = max(lo_t, w_lo), min(hi_t, w_hi)
+            lo, hi = max(lo_t, w_lo, int(now) + 60), min(hi_t, w_hi)
             if hi - lo < 60:
                 continue
             phone = str(self.patients.phone[p])
             item = (Item(p, campaigns.CONFIRMATION, 0),)
             can_text = bool(self._can_text[p]) and not state.opted_out_sms[p]
-            sms_t = appt.sms_t
-            if cfg.sms_first and can_text and sms_t is None:
+            can_call = cfg.voice_fallback and not state.opted_out_voice[p] and not appt.voice_planned
+            if appt.sms_t is None and cfg.sms_first and can_text:
                 sms_t = lo + self.rng.random() * min(1800.0, hi - lo - 60)
-                touches.append(touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id))
-                appt.sms_t = sms_t
-            if not cfg.voice_fallback or appt.voice_planned or state.opted_out_voice[p]:
+                if not can_call or self._fallback_day(zones, day, sms_t, hi_t) is not None:
+                    touches.append(touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id))
+                    appt.sms_t = sms_t
+                    continue
+            if not can_call:
                 continue
-            earliest = lo if sms_t is None else max(lo, sms_t + cfg.voice_fallback_after_h * HOUR_S)
+            earliest = lo
+            if appt.sms_t is not None:
+                earliest = max(lo, appt.sms_t + cfg.voice_fallback_after_h * HOUR_S)
             if earliest < hi - 60:
                 t = earliest + self.rng.random() * min(1800.0, hi - earliest - 60)
-                touches.append(
-                    touch(
-                        p,
-                        phone,
-                        "voice",
-                        t,
-                        day,
-                        zones,
-                        item,
-                        appt.appointment_id,
-                        fallback=sms_t is not None,
-                    )
-                )
+                fallback = appt.sms_t is not None
+                touches.append(touch(p, phone, "voice", t, day, zones, item, appt.appointment_id, fallback))
                 appt.voice_planned = True
         return touches
+
+    def _fallback_day(self, zones: tuple[str, ...], day: int, sms_t: float, last_t: float) -> int | None:
+        """A later calling day with time for a fallback call after a text sent at `sms_t`."""
+        wait = self.scenario.campaigns.confirmation.voice_fallback_after_h * HOUR_S
+        for d in range(day + 1, day + 4):
+            if not self.calls_today(d):
+                continue
+            w_lo, w_hi = self.window(zones, d)
+            if max(w_lo, sms_t + wait) < min(w_hi, last_t) - 60:
+                return d
+        return None
 
     def _reachable(self, state: PracticeState, patient: int) -> bool:
         return bool(

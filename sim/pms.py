@@ -78,7 +78,8 @@ class PracticeState:
     procedure_day: np.ndarray  # int32: last procedure (post-op anchor), -1 none
     opted_out_voice: np.ndarray
     opted_out_sms: np.ndarray
-    paused_until_day: np.ndarray  # int32: soft opt-out pause
+    paused_until_day: np.ndarray  # int32: soft opt-out pause, the first day outreach may resume
+    paused_until_t: np.ndarray  # float: the pause's exact end, simulation seconds
     wrong_number: np.ndarray  # the number reached a stranger; never dialled again
     number_reassigned: np.ndarray  # hidden truth: the number now belongs to someone else
     consent: np.ndarray  # bool: consent_healthcare and not on the internal do-not-call list
@@ -115,6 +116,7 @@ class PracticeState:
             opted_out_voice=np.zeros(n, dtype=bool),
             opted_out_sms=np.zeros(n, dtype=bool),
             paused_until_day=none.copy(),
+            paused_until_t=np.full(n, -1.0),
             wrong_number=np.zeros(n, dtype=bool),
             number_reassigned=number_reassigned,
             consent=patients.consent_healthcare & ~patients.do_not_call,

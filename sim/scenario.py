@@ -521,6 +521,9 @@ class Scenario(Strict):
     staff: StaffConfig = Field(default_factory=StaffConfig)
     fees: FeesConfig = Field(default_factory=FeesConfig)
     group: GroupConfig | None = Field(None, description="Simulate a group of practices")
+    rules_file: str | None = Field(
+        None, description="Compliance rules laid over the packaged ones (path relative to this file)"
+    )
 
     def resolved(self) -> dict[str, Any]:
         """The scenario with every default filled in, as JSON-ready data (for run.json)."""
@@ -528,7 +531,11 @@ class Scenario(Strict):
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    return load_model(path, Scenario)
+    scenario = load_model(path, Scenario)
+    if scenario.rules_file is not None and not Path(scenario.rules_file).is_absolute():
+        resolved = str((Path(path).parent / scenario.rules_file).resolve())
+        scenario = scenario.model_copy(update={"rules_file": resolved})
+    return scenario
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -24,10 +24,12 @@ from sim.errors import InputError
 from sim.eventlog import FORMAT_VERSION, write_json, write_parquet
 from sim.experiment import (
     CONFIDENCE,
+    SEED_RULE,
     Executor,
     ExperimentResult,
     PracticeTask,
     Progress,
+    begin_experiment,
     kpi_names,
     kpi_value,
     mean_ci,
@@ -113,8 +115,7 @@ class Sweep:
             "base_variant": BASE,
             "replications": self.replications,
             "seed": self.base.seed,
-            "seed_rule": "replication r of every variant: "
-            "SeedSequence(seed).spawn(r + 1)[r].generate_state(1, uint64) >> 1",
+            "seed_rule": f"{SEED_RULE}, the same for every variant",
             "seeds": list(self.seeds),
             "variants": [
                 {"name": v.name, "folder": f"variants/{v.folder}", "overrides": v.overrides}
@@ -178,10 +179,12 @@ def load_sweep(path: Path | str, replications: int | None = None) -> Sweep:
 
     grid_ok = True
     for key, values in config.grid.items():
-        for j, value in enumerate(values):
-            _, found = _with_overrides(base, {key: value}, {key: ("grid", key, j)}, path, positions)
-            problems += found
-            grid_ok = grid_ok and not found
+        found = _key_problems(base, key, f"{path}:{line('grid', key)}: grid.{key}")
+        for j, value in enumerate(values if not found else []):
+            at = {key: ("grid", key, j)}
+            found += _with_overrides(base, {key: value}, at, path, positions)[1]
+        problems += found
+        grid_ok = grid_ok and not found
     if grid_ok and config.grid:
         keys = list(config.grid)
         short = [k.rsplit(".", 1)[-1] for k in keys]
@@ -230,22 +233,13 @@ def _with_overrides(
     `at[key]` is where the key's value sits in the sweep file: its line, and the key path
     reported for problems in that value.
     """
-    problems = []
-    for key, value in overrides.items():
-        where = f"{path}:{_line(positions, at[key])}: {_sweep_path(at[key])}"
-        if key.split(".")[0] in FORBIDDEN_KEYS:
-            problems.append(f"{where}: cannot be overridden: {FORBIDDEN_KEYS[key.split('.')[0]]}")
-            continue
-        try:
-            apply_overrides(base, {key: value})
-        except KeyError:
-            hint = difflib.get_close_matches(key, _dotted_keys(base), n=1, cutoff=0.75)
-            problems.append(
-                f"{where}: no such scenario key '{key}'"
-                + (f"; did you mean '{hint[0]}'?" if hint else "")
-            )
-        except ValidationError:
-            pass  # reported below with the sweep file's positions
+    problems = [
+        p
+        for key in overrides
+        for p in _key_problems(
+            base, key, f"{path}:{_line(positions, at[key])}: {_sweep_path(at[key])}"
+        )
+    ]
     if problems:
         return None, problems
     data = base.model_dump()
@@ -264,6 +258,23 @@ def _with_overrides(
     except ValidationError as e:
         lines = describe_errors(e, data, scenario_positions, Scenario, path)
         return None, [_to_sweep_terms(ln, path, overrides, at, positions) for ln in lines]
+
+
+def _key_problems(base: Scenario, key: str, where: str) -> list[str]:
+    """A key the scenario does not have, or one a sweep must not override."""
+    if key.split(".")[0] in FORBIDDEN_KEYS:
+        return [f"{where}: cannot be overridden: {FORBIDDEN_KEYS[key.split('.')[0]]}"]
+    try:
+        apply_overrides(base, {key: None})
+    except KeyError:
+        hint = difflib.get_close_matches(key, _dotted_keys(base), n=1, cutoff=0.75)
+        return [
+            f"{where}: no such scenario key '{key}'"
+            + (f"; did you mean '{hint[0]}'?" if hint else "")
+        ]
+    except ValidationError:
+        pass  # the key exists; its value is checked with the sweep file's positions
+    return []
 
 
 def _to_sweep_terms(
@@ -342,7 +353,7 @@ def run_sweep(
     """
     executor = executor or Executor()
     tasks = sweep.tasks(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    begin_experiment(out_dir, tasks, "variants")
     for name in RESULT_FILES:
         (out_dir / name).unlink(missing_ok=True)
     write_json(sweep.resolved(), out_dir / "sweep.json")

@@ -1,22 +1,268 @@
-"""The compliance gate: may this contact be placed at this moment?
+"""The compliance gate: may this contact be placed at this moment, and if not, when?
 
-The engine asks `permit` for every contact right before it is placed. The audit
-(sim/audit.py) re-derives the same rules independently and never imports this module.
+The engine asks `Gate.check` for every contact right before it is placed, and `Gate.message`
+for every voicemail or text before it is left. The rules come from sim/rules/*.yaml (the
+RuleSet); the decisions are this module's own. The audit (sim/audit.py) re-derives every rule
+independently and never imports this module, so a bug here cannot hide itself.
 """
 
 from __future__ import annotations
 
-from sim.calendar import Clock
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
-FEDERAL_WINDOW_RULE = "federal_calling_window"
-FEDERAL_OPEN_MINUTE = 8 * 60  # 47 CFR 64.1200(c)(1): not before 08:00 ...
-FEDERAL_CLOSE_MINUTE = 21 * 60  # ... nor after 21:00, called party's local time
+from sim.calendar import DAY_S, HOUR_S, Clock, federal_holidays
+from sim.rules.model import LocalWindow, RuleSet
+from sim.scenario import WEEKDAYS, Scenario
+
+if TYPE_CHECKING:
+    from sim.planner import Touch
+    from sim.pms import PracticeState
+    from sim.population import Patients, Practice
+
+SEARCH_HOURS = 96  # how far ahead a time-of-day refusal looks for the next permitted hour
 
 
-def permit(clock: Clock, zones: tuple[str, ...], t: float) -> str | None:
-    """None when the contact may go now; else the id of the rule that refuses it."""
-    for zone in zones:
-        minute = clock.local_minute_of_day(zone, t)
-        if not FEDERAL_OPEN_MINUTE <= minute < FEDERAL_CLOSE_MINUTE:
-            return FEDERAL_WINDOW_RULE
-    return None
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A contact the gate refused: the rule, and when it may go (None: not today, drop it)."""
+
+    rule_id: str
+    retry_at: float | None
+
+
+@dataclass(slots=True)
+class Gate:
+    rules: RuleSet
+    clock: Clock
+    scenario: Scenario
+    patients: Patients
+    practice: Practice
+    _states: list[tuple[str, ...]] = field(init=False)
+    _home_zone: list[str] = field(init=False)
+    _postures: dict[str, str] = field(init=False)
+    _hours: dict[tuple[tuple[str, ...], tuple[str, ...], str, int], str | None] = field(init=False)
+    _sent: dict[str, list[tuple[float, int, str]]] = field(init=False)
+    _protected: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        p = self.patients
+        self._states = [tuple(sorted({a, b})) for a, b in zip(p.state.tolist(), p.phone_state.tolist(), strict=True)]
+        self._home_zone = p.tz_address.tolist()
+        campaigns = self.scenario.campaigns
+        self._postures = {
+            name: getattr(campaigns, name).legal_posture
+            for name in ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
+        }
+        self._hours = {}
+        self._sent = defaultdict(list)
+        terms = sorted(self.rules.hipaa_minimum_necessary.terms, key=len, reverse=True)
+        words = "|".join(re.escape(t) + r"(?:s|es)?" for t in terms if t[:1].isalnum())
+        symbols = "|".join(re.escape(t) for t in terms if not t[:1].isalnum())
+        self._protected = re.compile(rf"\b(?:{words})\b" + (f"|{symbols}" if symbols else ""), re.IGNORECASE)
+
+    # --- the contact ------------------------------------------------------------------------
+    def check(self, touch: Touch, now: float, state: PracticeState) -> Refusal | None:
+        """None when `touch` may be placed now; else the rule that refuses it."""
+        refusal = self._person_rules(touch, now, state)
+        if refusal is not None:
+            return refusal
+        rule_id = self._time_rules(touch, now)
+        if rule_id is not None:
+            if touch.purposes == (self.rules.optout_confirmation.purpose,):
+                return Refusal(rule_id, None)  # a late confirmation would be one too many texts
+            return Refusal(rule_id, self.next_permitted(touch, now))
+        return self._caps(touch, now)
+
+    def record(self, touch: Touch, now: float) -> None:
+        """Remember a placed contact for the frequency caps of its number."""
+        purposes = "|".join(touch.purposes)
+        self._sent[touch.phone].append((now, self._local_day(touch.patient, now), purposes))
+
+    def _person_rules(self, touch: Touch, now: float, state: PracticeState) -> Refusal | None:
+        r = self.rules
+        p = self.patients
+        confirmation_text = touch.purposes == (r.optout_confirmation.purpose,)
+        for patient in touch.patients:
+            if r.internal_dnc.enabled and p.do_not_call[patient]:
+                return Refusal("internal_dnc", None)
+            if r.wrong_number.enabled and state.wrong_number[patient]:
+                return Refusal("wrong_number", None)
+            if r.opt_out.enabled and not confirmation_text and self._opted_out(state, patient, touch.channel):
+                return Refusal("opt_out", None)
+            if r.sms_text_allowed.enabled and touch.channel == "sms" and not p.text_allowed[patient]:
+                return Refusal("sms_text_allowed", None)
+            if r.soft_opt_out_pause.enabled and state.paused_until_t[patient] > now:
+                exempt = set(r.soft_opt_out_pause.exempt_purposes)
+                if not set(touch.purposes) <= exempt:
+                    return Refusal("soft_opt_out_pause", None)
+        if r.consent_required.enabled and not confirmation_text and not self._consented(touch):
+            return Refusal("consent_required", None)
+        return None
+
+    def _opted_out(self, state: PracticeState, patient: int, channel: str) -> bool:
+        if self.rules.opt_out.scope == "all_channels":
+            return bool(state.opted_out_voice[patient] or state.opted_out_sms[patient])
+        return bool(state.opted_out_voice[patient] if channel == "voice" else state.opted_out_sms[patient])
+
+    def _consented(self, touch: Touch) -> bool:
+        rule = self.rules.consent_required
+        p = self.patients
+        for item in touch.items:
+            posture = self._postures.get(item.use_case, rule.default_posture)
+            for flag in rule.requires.get(posture, ()):  # type: ignore[call-overload]
+                if not getattr(p, flag)[item.patient]:
+                    return False
+            if rule.number_on_file and p.phone[item.patient] != touch.phone:
+                return False
+        return True
+
+    # --- time of day, Sundays and holidays ------------------------------------------------------
+    def _time_rules(self, touch: Touch, t: float) -> str | None:
+        zones = touch.zones
+        states = tuple(sorted({s for p in touch.patients for s in self._states[p]}))
+        key = (zones, states, touch.channel, int(t // HOUR_S))
+        if key not in self._hours:  # every window edge in the rules falls on a whole hour
+            self._hours[key] = self._hour_rules(zones, states, touch.channel, int(t // HOUR_S) * HOUR_S)
+        return self._hours[key]
+
+    def _hour_rules(self, zones: tuple[str, ...], states: tuple[str, ...], channel: str, t: float) -> str | None:
+        r = self.rules
+        for zone in zones:
+            local_s, day = self._local(zone, t)
+            weekday = WEEKDAYS[self.clock.weekday(day)]
+            fed = r.federal_calling_window
+            if fed.enabled and channel in fed.channels and not _inside(fed.window, local_s):
+                return "federal_calling_window"
+            sw = r.state_calling_window
+            if sw.enabled and channel in sw.channels:
+                for s in states:
+                    rule = sw.states.get(s)  # type: ignore[call-overload]
+                    if rule is not None and not _inside(rule.by_weekday.get(weekday, rule.window), local_s):
+                        return "state_calling_window"
+            ban = r.state_sunday_holiday_ban
+            if ban.enabled and channel in ban.channels:
+                d = self.clock.date_of(day)
+                for s in states:
+                    b = ban.states.get(s)  # type: ignore[call-overload]
+                    if b is not None and ((b.sundays and weekday == "sun") or (b.holidays and _holiday(d, s, ban.holiday_calendar))):
+                        return "state_sunday_holiday_ban"
+        return None
+
+    def next_permitted(self, touch: Touch, now: float) -> float | None:
+        """The next whole hour, later the same local day, at which the time rules allow `touch`."""
+        day = self._local_day(touch.patient, now)
+        hour = int(now // HOUR_S) + 1
+        for h in range(hour, hour + SEARCH_HOURS):
+            t = float(h * HOUR_S)
+            if self._local_day(touch.patient, t) != day:
+                return None
+            if self._time_rules(touch, t) is None:
+                return t
+        return None
+
+    def _local(self, zone: str, t: float) -> tuple[float, int]:
+        """Seconds after local midnight, and the local day, in `zone` at simulation time `t`."""
+        local = self.clock.local_seconds(zone, t)
+        return local % DAY_S, int(local // DAY_S)
+
+    def _local_day(self, patient: int, t: float) -> int:
+        return int(self.clock.local_seconds(self._home_zone[patient], t) // DAY_S)
+
+    # --- frequency caps per number -----------------------------------------------------------
+    def _caps(self, touch: Touch, now: float) -> Refusal | None:
+        r = self.rules
+        history = self._sent.get(touch.phone)
+        if not history:
+            return None
+        day = self._local_day(touch.patient, now)
+        daily, weekly = r.healthcare_daily_cap, r.healthcare_weekly_cap
+        if daily.enabled and touch.channel in daily.channels:
+            counted = [h for h in history if not _only(h[2], daily.not_counted_purposes)]
+            if daily.day == "local_calendar_day":
+                n = sum(1 for h in counted if h[1] == day)
+            else:
+                n = sum(1 for h in counted if now - h[0] < DAY_S)
+            if n >= daily.max_contacts:
+                return Refusal("healthcare_daily_cap", None)
+        if weekly.enabled and touch.channel in weekly.channels:
+            counted = [h for h in history if not _only(h[2], weekly.not_counted_purposes)]
+            if weekly.week == "local_7_calendar_days":
+                n = sum(1 for h in counted if day - 6 <= h[1] <= day)
+            else:
+                n = sum(1 for h in counted if now - h[0] < 7 * DAY_S)
+            if n >= weekly.max_contacts:
+                return Refusal("healthcare_weekly_cap", None)
+        caps = r.state_daily_cap
+        if caps.enabled and touch.channel in caps.channels:
+            states = {s for p in touch.patients for s in self._states[p]}
+            for s in states:
+                cap = caps.states.get(s)  # type: ignore[call-overload]
+                if cap is None:
+                    continue
+                n = sum(
+                    1 for h in history
+                    if now - h[0] < cap.window_h * HOUR_S and not _only(h[2], caps.not_counted_purposes)
+                )  # fmt: skip
+                if n >= cap.max_contacts:
+                    return Refusal("state_daily_cap", None)
+        return None
+
+    # --- what may be said or left -------------------------------------------------------------
+    def may_leave_voicemail(self, touch: Touch) -> bool:
+        rule = self.rules.confidential_no_voicemail
+        return not (rule.enabled and any(self.patients.no_voicemail[p] for p in touch.patients))
+
+    def message(self, touch: Touch, text: str) -> str | None:
+        """None when `text` may be left as a voicemail or sent as a text; else the refusing rule."""
+        r = self.rules
+        if r.hipaa_minimum_necessary.enabled and self._protected.search(text):
+            return "hipaa_minimum_necessary"
+        exempt = [self._postures.get(u) == "healthcare_exempt" for u in touch.purposes]
+        if any(exempt):
+            if touch.channel == "sms" and r.exempt_sms_length.enabled and len(text) > r.exempt_sms_length.max_length_chars:
+                return "exempt_sms_length"
+            ident = r.exempt_identification
+            if ident.enabled and (
+                (ident.require_practice_name and self.practice.name not in text)
+                or (ident.require_callback_number and self.practice.phone not in text)
+            ):
+                return "exempt_identification"
+        return None
+
+    def max_call_s(self, touch: Touch) -> int | None:
+        """The longest a call may last under the postures of its purposes (None: no limit)."""
+        rule = self.rules.exempt_voice_duration
+        if rule.enabled and any(self._postures.get(u) in rule.postures for u in touch.purposes):
+            return rule.max_duration_s
+        return None
+
+
+def _inside(window: LocalWindow, local_s: float) -> bool:
+    return window.start_s <= local_s < window.end_s
+
+
+def _only(purposes: str, not_counted: tuple[str, ...] | list[str]) -> bool:
+    return bool(not_counted) and all(p in not_counted for p in purposes.split("|"))
+
+
+def _holiday(d: date, state: str, calendar: str) -> bool:
+    if calendar == "us_federal":
+        return d in federal_holidays(d.year)
+    return d in _state_holidays(state, d.year)
+
+
+_STATE_HOLIDAYS: dict[tuple[str, int], frozenset[date]] = {}
+
+
+def _state_holidays(state: str, year: int) -> frozenset[date]:
+    key = (state, year)
+    if key not in _STATE_HOLIDAYS:
+        import holidays
+
+        _STATE_HOLIDAYS[key] = frozenset(holidays.country_holidays("US", subdiv=state, years=year).keys())
+    return _STATE_HOLIDAYS[key]
+
