@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.pms import PracticeState
+from sim.pms import NONE, PracticeState
 from sim.population import MONTH_DAYS
 from sim.scenario import CampaignsConfig, OutreachConfig, PostOpConfig
 
@@ -45,7 +45,8 @@ def step_days(cfg: OutreachConfig | PostOpConfig) -> np.ndarray:
 
 def wanted(state: PracticeState, campaigns: CampaignsConfig, use_case: str, day: int) -> np.ndarray:
     """Patients the use case wants to reach today (before caps, channels and rules)."""
-    base = state.reachable()
+    # only the practice's own plan: who must not be contacted is the gate's to decide
+    base = state.active
     if use_case in PAUSABLE:
         base = base & (state.paused_until_day <= day)
     if use_case == RECALL:
@@ -67,7 +68,7 @@ def wanted(state: PracticeState, campaigns: CampaignsConfig, use_case: str, day:
             & (since <= months.max * MONTH_DAYS)
         )
     if use_case == TREATMENT_PLAN:
-        return base & (state.plan_day >= 0) & (state.treatment_appt < 0)
+        return base & (state.plan_value > 0) & (state.treatment_appt < 0)
     if use_case == POST_OP:
         last = campaigns.post_op.cadence[-1].day
         return base & (state.procedure_day >= 0) & (day <= state.procedure_day + last)
@@ -87,7 +88,7 @@ def due(
     cfg = config_of(campaigns, use_case)
     episodes = state.episodes[use_case]
     want = wanted(state, campaigns, use_case, day) & ~episodes.pending
-    starting = want & (episodes.anchor_day < 0) & (episodes.retry_day <= day)
+    starting = want & (episodes.anchor_day == NONE) & (episodes.retry_day <= day)
     if starting.any():
         first = cfg.cadence[0].day
         if use_case == TREATMENT_PLAN:
@@ -101,7 +102,7 @@ def due(
     n_steps = len(cfg.cadence)
     steps = episodes.step
     due_day = episodes.anchor_day + days[np.minimum(steps, n_steps)]
-    mask = want & (episodes.anchor_day >= 0) & (steps < n_steps) & (due_day <= day + horizon_days)
+    mask = want & (episodes.anchor_day != NONE) & (steps < n_steps) & (due_day <= day + horizon_days)
     idx = np.flatnonzero(mask)
     return Due(use_case, idx, steps[idx].astype(np.int64), due_day[idx])
 
@@ -121,6 +122,19 @@ def touch_placed(
             episodes.end(patient)
         else:
             episodes.end(patient, day + cfg.retry_after_days)  # type: ignore[union-attr]
+
+
+def given_up(state: PracticeState, campaigns: CampaignsConfig, use_case: str, patient: int, day: int) -> None:
+    """The gate will never let this patient's touch through (opted out, wrong number, no
+    consent): end the cadence, to be tried again only after `retry_after_days`."""
+    if use_case not in state.episodes:
+        return
+    cfg = config_of(campaigns, use_case)
+    if use_case == POST_OP:
+        state.procedure_day[patient] = -1
+        state.episodes[use_case].end(patient)
+    else:
+        state.episodes[use_case].end(patient, day + cfg.retry_after_days)  # type: ignore[union-attr]
 
 
 def succeeded(state: PracticeState, use_case: str, patient: int) -> None:

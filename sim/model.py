@@ -26,6 +26,8 @@ from sim.scenario import WEEKDAYS, Scenario, minutes_of
 
 OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
 OPTOUT_CONFIRMATION = "optout_confirmation"
+# refusals that will not change by tomorrow: the cadence is given up instead of retried daily
+NEVER_PERMITTED = frozenset({"internal_dnc", "wrong_number", "opt_out", "consent_required", "sms_text_allowed"})
 OPTOUT_CONFIRMATION_DELAY_S = 30.0  # the one text confirming an SMS opt-out goes within seconds
 
 
@@ -189,6 +191,9 @@ class PracticeModel:
         refused = self.gate.check(touch, now, self.state)
         if refused is not None:
             self._defer(touch, now, refused.rule_id, refused.retry_at)
+            if refused.rule_id in NEVER_PERMITTED:
+                for i in touch.items:
+                    campaigns.given_up(self.state, self.scenario.campaigns, i.use_case, i.patient, touch.day)
             return None if refused.retry_at is None else Deferred(refused.retry_at)
         if touch.channel == "sms":
             message = render_sms(self.practice.name, self.practice.phone, touch.purposes)
@@ -472,12 +477,11 @@ class PracticeModel:
             if appt.kind == "reactivation"
             else clinical.p_plan_at_hygiene_visit
         )
-        if s.plan_day[p] < 0 and s.treatment_appt[p] < 0 and rng.random() < p_plan:
+        if s.plan_value[p] == 0 and rng.random() < p_plan:
             s.plan_value[p] = float(self._plan_values(rng.gen, 1)[0])
+            s.plan_day[p] = appt.day
             if rng.random() < clinical.p_schedule_plan_at_checkout:
                 self._book(p, "treatment", appt.day + 7, "checkout")
-            if s.treatment_appt[p] < 0:
-                s.plan_day[p] = appt.day
         if rng.random() < self.scenario.book.p_book_next_at_visit:
             self._book(p, "hygiene", int(s.recall_due_day[p]), "checkout")
         return placed
@@ -568,7 +572,7 @@ class PracticeModel:
 
     def _still_wanted(self, patient: int, use_case: str) -> bool:
         if use_case == TREATMENT_PLAN:
-            return self.state.plan_day[patient] >= 0 and self.state.treatment_appt[patient] < 0
+            return self.state.plan_value[patient] > 0 and self.state.treatment_appt[patient] < 0
         return bool(self.state.hygiene_appt[patient] < 0)
 
     def _next_visit(self, patient: int) -> Appointment | None:

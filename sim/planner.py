@@ -232,12 +232,10 @@ class Planner:
         return str(cfg.cadence[min(item.step, len(cfg.cadence) - 1)].channel)
 
     def channel_for(self, state: PracticeState, patient: int, wanted: str) -> str | None:
-        """The cadence's channel, or the other one when that is impossible or opted out."""
-        sms_ok = bool(self._can_text[patient]) and not state.opted_out_sms[patient]
-        voice_ok = not state.opted_out_voice[patient]
-        if wanted == "sms":
-            return "sms" if sms_ok else ("voice" if voice_ok else None)
-        return "voice" if voice_ok else ("sms" if sms_ok else None)
+        """The cadence's channel; a call where the number on file cannot take texts."""
+        if wanted == "sms" and not self._can_text[patient]:
+            return "voice"
+        return wanted
 
     def pick_time(self, zones: tuple[str, ...], day: int, now: float, patient: int) -> float | None:
         """When today to place a contact, by the strategy's dial-time policy; None if no time left."""
@@ -276,7 +274,7 @@ class Planner:
             if appt.status != "scheduled" or appt.confirmed_via:
                 continue
             p = appt.patient
-            if not self._reachable(state, p):
+            if not state.active[p]:
                 continue
             lo_t = appt.t - cfg.first_hours_before * HOUR_S
             hi_t = appt.t - cfg.last_hours_before * HOUR_S
@@ -287,8 +285,8 @@ class Planner:
                 continue
             phone = str(self.patients.phone[p])
             item = (Item(p, campaigns.CONFIRMATION, 0),)
-            can_text = bool(self._can_text[p]) and not state.opted_out_sms[p]
-            can_call = cfg.voice_fallback and not state.opted_out_voice[p] and not appt.voice_planned
+            can_text = bool(self._can_text[p])
+            can_call = cfg.voice_fallback and not appt.voice_planned
             if appt.sms_t is None and cfg.sms_first and can_text:
                 sms_t = lo + self.rng.random() * min(1800.0, hi - lo - 60)
                 if not can_call or self._fallback_day(zones, day, sms_t, hi_t) is not None:
@@ -317,14 +315,6 @@ class Planner:
             if max(w_lo, sms_t + wait) < min(w_hi, last_t) - 60:
                 return d
         return None
-
-    def _reachable(self, state: PracticeState, patient: int) -> bool:
-        return bool(
-            state.active[patient]
-            and state.consent[patient]
-            and not state.wrong_number[patient]
-            and not (state.opted_out_voice[patient] and state.opted_out_sms[patient])
-        )
 
     def _upcoming(self, state: PracticeState, day: int, hours_before: float) -> list[Appointment]:
         last_day = day + int(hours_before // 24) + 2

@@ -14,13 +14,14 @@ from sim.population import MONTH_DAYS, Patients
 
 OUTREACH = ("recall", "reactivation", "treatment_plan", "post_op")
 HISTORY = 16  # contact days remembered per patient, enough for any weekly cap
+NONE = -(10**6)  # "no day": no cadence running, no retry pending
 
 
 @dataclass(slots=True)
 class Episodes:
     """One use case's cadence per patient: its anchor day and the next step."""
 
-    anchor_day: np.ndarray  # int32: day the cadence counts from, or -1 when none runs
+    anchor_day: np.ndarray  # int32: day the cadence counts from (may precede the run), or NONE
     step: np.ndarray  # int16: the next step
     retry_day: np.ndarray  # int32: a new cadence may start from this day
     pending: np.ndarray  # bool: a touch is planned and not yet placed
@@ -28,9 +29,9 @@ class Episodes:
     @classmethod
     def empty(cls, n: int) -> Episodes:
         return cls(
-            np.full(n, -1, dtype=np.int32),
+            np.full(n, NONE, dtype=np.int32),
             np.zeros(n, dtype=np.int16),
-            np.full(n, -(10**6), dtype=np.int32),
+            np.full(n, NONE, dtype=np.int32),
             np.zeros(n, dtype=bool),
         )
 
@@ -38,8 +39,8 @@ class Episodes:
         self.anchor_day[mask] = anchor if np.isscalar(anchor) else np.asarray(anchor)[mask]
         self.step[mask] = 0
 
-    def end(self, patient: int, retry_day: int = -(10**6)) -> None:
-        self.anchor_day[patient] = -1
+    def end(self, patient: int, retry_day: int = NONE) -> None:
+        self.anchor_day[patient] = NONE
         self.step[patient] = 0
         self.retry_day[patient] = retry_day
 
@@ -73,8 +74,8 @@ class PracticeState:
     last_visit_day: np.ndarray  # int32
     hygiene_appt: np.ndarray  # int64: upcoming hygiene or return visit id, or -1
     treatment_appt: np.ndarray  # int64: upcoming treatment visit id, or -1
-    plan_value: np.ndarray  # float: an accepted plan not yet done (0: none)
-    plan_day: np.ndarray  # int32: day the plan was accepted, -1 none
+    plan_value: np.ndarray  # float: an accepted plan not yet done, US$ (0: none)
+    plan_day: np.ndarray  # int32: day the plan was accepted (before the run: negative)
     procedure_day: np.ndarray  # int32: last procedure (post-op anchor), -1 none
     opted_out_voice: np.ndarray
     opted_out_sms: np.ndarray
@@ -82,7 +83,6 @@ class PracticeState:
     paused_until_t: np.ndarray  # float: the pause's exact end, simulation seconds
     wrong_number: np.ndarray  # the number reached a stranger; never dialled again
     number_reassigned: np.ndarray  # hidden truth: the number now belongs to someone else
-    consent: np.ndarray  # bool: consent_healthcare and not on the internal do-not-call list
     # per-contact scalars live in lists: the hot path reads and writes them one at a time
     pressure: list[float]  # contact pressure, decaying
     pressure_t: list[float]  # when pressure was last updated
@@ -119,25 +119,15 @@ class PracticeState:
             paused_until_t=np.full(n, -1.0),
             wrong_number=np.zeros(n, dtype=bool),
             number_reassigned=number_reassigned,
-            consent=patients.consent_healthcare & ~patients.do_not_call,
             pressure=[0.0] * n,
             pressure_t=[0.0] * n,
             last_contact_t=[-1e12] * n,
-            contact_days=np.full((n, HISTORY), -(10**6), dtype=np.int32),
+            contact_days=np.full((n, HISTORY), NONE, dtype=np.int32),
             contact_count=np.zeros(n, dtype=np.int64),
-            touch_days={u: np.full((n, HISTORY), -(10**6), dtype=np.int32) for u in OUTREACH},
+            touch_days={u: np.full((n, HISTORY), NONE, dtype=np.int32) for u in OUTREACH},
             touch_count={u: np.zeros(n, dtype=np.int64) for u in OUTREACH},
-            previous_touch_day={u: np.full(n, -(10**6), dtype=np.int32) for u in OUTREACH},
+            previous_touch_day={u: np.full(n, NONE, dtype=np.int32) for u in OUTREACH},
             episodes={u: Episodes.empty(n) for u in OUTREACH},
-        )
-
-    def reachable(self) -> np.ndarray:
-        """Patients the practice may still try to contact at all."""
-        return (
-            self.active
-            & self.consent
-            & ~self.wrong_number
-            & ~(self.opted_out_voice & self.opted_out_sms)
         )
 
     def touches_in_week(self, use_case: str | None, day: int, patients: np.ndarray) -> np.ndarray:

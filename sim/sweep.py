@@ -13,6 +13,7 @@ import difflib
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,58 +149,32 @@ def load_sweep(path: Path | str, replications: int | None = None) -> Sweep:
     data, positions = read_yaml(path)
     config = validate_data(data, positions, SweepConfig, path)
 
-    def line(*at: str | int) -> int:
-        return positions[at].line if at in positions else 1
-
     base_path = path.parent / config.base
+    where = f"{path}:{_line(positions, ('base',))}: base"
     if not base_path.is_file():
-        raise InputError(f"{path}:{line('base')}: base: no scenario file at {base_path}")
+        raise InputError(f"{where}: no scenario file at {base_path}")
     base = load_scenario(base_path)
     if base.group is not None:
-        raise InputError(f"{path}:{line('base')}: base: {FORBIDDEN_KEYS['group']}")
+        raise InputError(f"{where}: {FORBIDDEN_KEYS['group']}")
     if config.seed is not None:
         base = base.model_copy(update={"seed": config.seed})
 
     problems: list[str] = []
     variants = [Variant(BASE, {}, base)]
-    names: dict[str, int] = {}
-    for i, v in enumerate(config.variants):
-        if v.name == BASE or v.name in names:
-            first = f"line {names[v.name]}" if v.name in names else "the base scenario"
+    for found, variant in _named_variants(config, base, path, positions):
+        problems += found
+        variants += [variant] if variant is not None else []
+    for found, variant in _grid_variants(config, base, path, positions):
+        problems += found
+        variants += [variant] if variant is not None else []
+    folders: dict[str, str] = {}
+    for v in variants:
+        if v.folder in folders:
             problems.append(
-                f"{path}:{line('variants', i, 'name')}: variants[{i}].name: "
-                f"the name '{v.name}' is taken (by {first})"
+                f"{path}:1: variants: '{v.name}' and '{folders[v.folder]}' would share the folder "
+                f"variants/{v.folder}; rename one"
             )
-        names[v.name] = line("variants", i, "name")
-        at: dict[str, Path_] = {k: ("variants", i, "overrides", k) for k in v.overrides}
-        scenario, found = _with_overrides(base, v.overrides, at, path, positions)
-        problems += found
-        if scenario is not None:
-            variants.append(Variant(v.name, dict(v.overrides), scenario))
-
-    grid_ok = True
-    for key, values in config.grid.items():
-        found = _key_problems(base, key, f"{path}:{line('grid', key)}: grid.{key}")
-        for j, value in enumerate(values if not found else []):
-            at = {key: ("grid", key, j)}
-            found += _with_overrides(base, {key: value}, at, path, positions)[1]
-        problems += found
-        grid_ok = grid_ok and not found
-    if grid_ok and config.grid:
-        keys = list(config.grid)
-        short = [k.rsplit(".", 1)[-1] for k in keys]
-        labels = short if len(set(short)) == len(short) else keys
-        for combination in itertools.product(*config.grid.values()):
-            overrides = dict(zip(keys, combination, strict=True))
-            name = ",".join(f"{k}={_compact(v)}" for k, v in zip(labels, combination, strict=True))
-            combined: dict[str, Path_] = {k: ("grid", k) for k in keys}
-            scenario, found = _with_overrides(base, overrides, combined, path, positions)
-            problems += [f"{p} (in the combination {name})" for p in found]
-            if name in names or name == BASE:
-                problems.append(f"{path}:{line('grid')}: grid: the variant '{name}' is named twice")
-            names[name] = line("grid")
-            if scenario is not None:
-                variants.append(Variant(name, overrides, scenario))
+        folders[v.folder] = v.name
     if problems:
         raise InputError(problems)
 
@@ -215,6 +190,57 @@ def load_sweep(path: Path | str, replications: int | None = None) -> Sweep:
         replications=count,
         seeds=tuple(replication_seed(base.seed, r) for r in range(count)),
     )
+
+
+Found = tuple[list[str], Variant | None]  # a variant's problems, or the variant
+
+
+def _named_variants(
+    config: SweepConfig, base: Scenario, path: Path, positions: dict[Path_, Scalar]
+) -> Iterator[Found]:
+    names: dict[str, int] = {}
+    for i, v in enumerate(config.variants):
+        problems = []
+        line = _line(positions, ("variants", i, "name"))
+        if v.name == BASE or v.name in names:
+            first = f"line {names[v.name]}" if v.name in names else "the base scenario"
+            problems.append(
+                f"{path}:{line}: variants[{i}].name: the name '{v.name}' is taken (by {first})"
+            )
+        names[v.name] = line
+        at: dict[str, Path_] = {k: ("variants", i, "overrides", k) for k in v.overrides}
+        scenario, found = _with_overrides(base, v.overrides, at, path, positions)
+        if scenario is None or problems:
+            yield problems + found, None
+        else:
+            yield [], Variant(v.name, dict(v.overrides), scenario)
+
+
+def _grid_variants(
+    config: SweepConfig, base: Scenario, path: Path, positions: dict[Path_, Scalar]
+) -> Iterator[Found]:
+    """Each grid key and value checked on its own line, then one variant per combination."""
+    problems = []
+    for key, values in config.grid.items():
+        found = _key_problems(base, key, f"{path}:{_line(positions, ('grid', key))}: grid.{key}")
+        for j, value in enumerate(values if not found else []):
+            found += _with_overrides(base, {key: value}, {key: ("grid", key, j)}, path, positions)[
+                1
+            ]
+        problems += found
+    if problems:
+        yield problems, None
+        return
+    keys = list(config.grid)
+    short = [k.rsplit(".", 1)[-1] for k in keys]
+    labels = short if len(set(short)) == len(short) else keys
+    at: dict[str, Path_] = {k: ("grid", k) for k in keys}
+    for combination in itertools.product(*config.grid.values()):
+        overrides = dict(zip(keys, combination, strict=True))
+        name = ",".join(f"{k}={_compact(v)}" for k, v in zip(labels, combination, strict=True))
+        scenario, found = _with_overrides(base, overrides, at, path, positions)
+        found = [f"{p} (in the combination {name})" for p in found]
+        yield found, Variant(name, overrides, scenario) if scenario is not None else None
 
 
 def _compact(value: Any) -> str:

@@ -61,7 +61,8 @@ def test_treatment_plan_touches_fall_on_days_7_14_and_30_after_acceptance(
     baseline: Scenario,
 ) -> None:
     state = state_for(baseline)
-    state.plan_day[:] = -1
+    state.plan_value[:] = 0.0
+    state.plan_value[3] = 900.0
     state.plan_day[3] = 10
     touched = []
     for day in range(0, 80):

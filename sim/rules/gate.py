@@ -45,12 +45,17 @@ class Gate:
     _home_zone: list[str] = field(init=False)
     _postures: dict[str, str] = field(init=False)
     _hours: dict[tuple[tuple[str, ...], tuple[str, ...], str, int], str | None] = field(init=False)
-    _sent: dict[str, list[tuple[float, int, str]]] = field(init=False)
+    _sent: dict[str, list[tuple[float, int, str, str]]] = field(
+        init=False
+    )  # t, day, purposes, channel
     _protected: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
         p = self.patients
-        self._states = [tuple(sorted({a, b})) for a, b in zip(p.state.tolist(), p.phone_state.tolist(), strict=True)]
+        self._states = [
+            tuple(sorted({a, b}))
+            for a, b in zip(p.state.tolist(), p.phone_state.tolist(), strict=True)
+        ]
         self._home_zone = p.tz_address.tolist()
         campaigns = self.scenario.campaigns
         self._postures = {
@@ -62,7 +67,9 @@ class Gate:
         terms = sorted(self.rules.hipaa_minimum_necessary.terms, key=len, reverse=True)
         words = "|".join(re.escape(t) + r"(?:s|es)?" for t in terms if t[:1].isalnum())
         symbols = "|".join(re.escape(t) for t in terms if not t[:1].isalnum())
-        self._protected = re.compile(rf"\b(?:{words})\b" + (f"|{symbols}" if symbols else ""), re.IGNORECASE)
+        self._protected = re.compile(
+            rf"\b(?:{words})\b" + (f"|{symbols}" if symbols else ""), re.IGNORECASE
+        )
 
     # --- the contact ------------------------------------------------------------------------
     def check(self, touch: Touch, now: float, state: PracticeState) -> Refusal | None:
@@ -80,22 +87,32 @@ class Gate:
     def record(self, touch: Touch, now: float) -> None:
         """Remember a placed contact for the frequency caps of its number."""
         purposes = "|".join(touch.purposes)
-        self._sent[touch.phone].append((now, self._local_day(touch.patient, now), purposes))
+        self._sent[touch.phone].append(
+            (now, self._local_day(touch.patient, now), purposes, touch.channel)
+        )
 
     def _person_rules(self, touch: Touch, now: float, state: PracticeState) -> Refusal | None:
         r = self.rules
         p = self.patients
         confirmation_text = touch.purposes == (r.optout_confirmation.purpose,)
         for patient in touch.patients:
-            if r.internal_dnc.enabled and p.do_not_call[patient]:
+            if r.internal_dnc.enabled and self._on_dnc_list(patient):
                 return Refusal("internal_dnc", None)
-            if r.wrong_number.enabled and state.wrong_number[patient]:
+            if r.wrong_number.enabled and self._marked_wrong(state, patient):
                 return Refusal("wrong_number", None)
-            if r.opt_out.enabled and not confirmation_text and self._opted_out(state, patient, touch.channel):
+            if (
+                r.opt_out.enabled
+                and not confirmation_text
+                and self._opted_out(state, patient, touch.channel)
+            ):
                 return Refusal("opt_out", None)
-            if r.sms_text_allowed.enabled and touch.channel == "sms" and not p.text_allowed[patient]:
+            if (
+                r.sms_text_allowed.enabled
+                and touch.channel == "sms"
+                and not p.text_allowed[patient]
+            ):
                 return Refusal("sms_text_allowed", None)
-            if r.soft_opt_out_pause.enabled and state.paused_until_t[patient] > now:
+            if r.soft_opt_out_pause.enabled and self._paused(state, patient, now):
                 exempt = set(r.soft_opt_out_pause.exempt_purposes)
                 if not set(touch.purposes) <= exempt:
                     return Refusal("soft_opt_out_pause", None)
@@ -103,10 +120,21 @@ class Gate:
             return Refusal("consent_required", None)
         return None
 
+    def _on_dnc_list(self, patient: int) -> bool:
+        return bool(self.patients.do_not_call[patient])
+
+    def _marked_wrong(self, state: PracticeState, patient: int) -> bool:
+        return bool(state.wrong_number[patient])
+
+    def _paused(self, state: PracticeState, patient: int, now: float) -> bool:
+        return bool(state.paused_until_t[patient] > now)
+
     def _opted_out(self, state: PracticeState, patient: int, channel: str) -> bool:
         if self.rules.opt_out.scope == "all_channels":
             return bool(state.opted_out_voice[patient] or state.opted_out_sms[patient])
-        return bool(state.opted_out_voice[patient] if channel == "voice" else state.opted_out_sms[patient])
+        return bool(
+            state.opted_out_voice[patient] if channel == "voice" else state.opted_out_sms[patient]
+        )
 
     def _consented(self, touch: Touch) -> bool:
         rule = self.rules.consent_required
@@ -122,14 +150,22 @@ class Gate:
 
     # --- time of day, Sundays and holidays ------------------------------------------------------
     def _time_rules(self, touch: Touch, t: float) -> str | None:
-        zones = touch.zones
+        zones = self._zones(touch)
         states = tuple(sorted({s for p in touch.patients for s in self._states[p]}))
         key = (zones, states, touch.channel, int(t // HOUR_S))
         if key not in self._hours:  # every window edge in the rules falls on a whole hour
-            self._hours[key] = self._hour_rules(zones, states, touch.channel, int(t // HOUR_S) * HOUR_S)
+            self._hours[key] = self._hour_rules(
+                zones, states, touch.channel, int(t // HOUR_S) * HOUR_S
+            )
         return self._hours[key]
 
-    def _hour_rules(self, zones: tuple[str, ...], states: tuple[str, ...], channel: str, t: float) -> str | None:
+    def _zones(self, touch: Touch) -> tuple[str, ...]:
+        """Every candidate zone of the contact: each patient's address and area code zones."""
+        return touch.zones
+
+    def _hour_rules(
+        self, zones: tuple[str, ...], states: tuple[str, ...], channel: str, t: float
+    ) -> str | None:
         r = self.rules
         for zone in zones:
             local_s, day = self._local(zone, t)
@@ -140,17 +176,27 @@ class Gate:
             sw = r.state_calling_window
             if sw.enabled and channel in sw.channels:
                 for s in states:
-                    rule = sw.states.get(s)  # type: ignore[call-overload]
-                    if rule is not None and not _inside(rule.by_weekday.get(weekday, rule.window), local_s):
+                    window = self._state_window(s, weekday)
+                    if window is not None and not _inside(window, local_s):
                         return "state_calling_window"
             ban = r.state_sunday_holiday_ban
             if ban.enabled and channel in ban.channels:
                 d = self.clock.date_of(day)
-                for s in states:
-                    b = ban.states.get(s)  # type: ignore[call-overload]
-                    if b is not None and ((b.sundays and weekday == "sun") or (b.holidays and _holiday(d, s, ban.holiday_calendar))):
-                        return "state_sunday_holiday_ban"
+                if any(self._banned(s, weekday, d) for s in states):
+                    return "state_sunday_holiday_ban"
         return None
+
+    def _state_window(self, state: str, weekday: str) -> LocalWindow | None:
+        rule = self.rules.state_calling_window.states.get(state)  # type: ignore[call-overload]
+        return None if rule is None else rule.by_weekday.get(weekday, rule.window)  # type: ignore[call-overload]
+
+    def _banned(self, state: str, weekday: str, d: date) -> bool:
+        ban = self.rules.state_sunday_holiday_ban
+        b = ban.states.get(state)  # type: ignore[call-overload]
+        return b is not None and (
+            (b.sundays and weekday == "sun")
+            or (b.holidays and _holiday(d, state, ban.holiday_calendar))
+        )
 
     def next_permitted(self, touch: Touch, now: float) -> float | None:
         """The next whole hour, later the same local day, at which the time rules allow `touch`."""
@@ -181,7 +227,7 @@ class Gate:
         day = self._local_day(touch.patient, now)
         daily, weekly = r.healthcare_daily_cap, r.healthcare_weekly_cap
         if daily.enabled and touch.channel in daily.channels:
-            counted = [h for h in history if not _only(h[2], daily.not_counted_purposes)]
+            counted = self._counted(history, touch, daily.not_counted_purposes)
             if daily.day == "local_calendar_day":
                 n = sum(1 for h in counted if h[1] == day)
             else:
@@ -189,7 +235,7 @@ class Gate:
             if n >= daily.max_contacts:
                 return Refusal("healthcare_daily_cap", None)
         if weekly.enabled and touch.channel in weekly.channels:
-            counted = [h for h in history if not _only(h[2], weekly.not_counted_purposes)]
+            counted = self._counted(history, touch, weekly.not_counted_purposes)
             if weekly.week == "local_7_calendar_days":
                 n = sum(1 for h in counted if day - 6 <= h[1] <= day)
             else:
@@ -211,6 +257,15 @@ class Gate:
                     return Refusal("state_daily_cap", None)
         return None
 
+    def _counted(
+        self,
+        history: list[tuple[float, int, str, str]],
+        touch: Touch,
+        not_counted: tuple[str, ...] | list[str],
+    ) -> list[tuple[float, int, str, str]]:
+        """The number's earlier contacts that count toward a cap: voice and SMS together."""
+        return [h for h in history if not _only(h[2], not_counted)]
+
     # --- what may be said or left -------------------------------------------------------------
     def may_leave_voicemail(self, touch: Touch) -> bool:
         rule = self.rules.confidential_no_voicemail
@@ -223,7 +278,11 @@ class Gate:
             return "hipaa_minimum_necessary"
         exempt = [self._postures.get(u) == "healthcare_exempt" for u in touch.purposes]
         if any(exempt):
-            if touch.channel == "sms" and r.exempt_sms_length.enabled and len(text) > r.exempt_sms_length.max_length_chars:
+            if (
+                touch.channel == "sms"
+                and r.exempt_sms_length.enabled
+                and len(text) > r.exempt_sms_length.max_length_chars
+            ):
                 return "exempt_sms_length"
             ident = r.exempt_identification
             if ident.enabled and (
@@ -263,6 +322,7 @@ def _state_holidays(state: str, year: int) -> frozenset[date]:
     if key not in _STATE_HOLIDAYS:
         import holidays
 
-        _STATE_HOLIDAYS[key] = frozenset(holidays.country_holidays("US", subdiv=state, years=year).keys())
+        _STATE_HOLIDAYS[key] = frozenset(
+            holidays.country_holidays("US", subdiv=state, years=year).keys()
+        )
     return _STATE_HOLIDAYS[key]
-
