@@ -41,7 +41,9 @@ def practice_year(args: tuple[int, str]) -> tuple[int, dict[str, int]]:
     manifest = {"format_version": 1, "scenario": scenario.resolved(), "seed": scenario.seed}
     write_run(run_dir, tables, manifest, metrics.kpis(tables))
     report = audit_run(run_dir)
-    return report.contacts_checked, {r.rule_id: r.violations for r in report.results if r.violations}
+    return report.contacts_checked, {
+        r.rule_id: r.violations for r in report.results if r.violations
+    }
 
 
 def main() -> None:

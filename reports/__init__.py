@@ -1,0 +1,1 @@
+"""Reports from result files: ROI for a practice, strategy comparison, compliance audit (HTML, PDF)."""

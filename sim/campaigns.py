@@ -102,7 +102,9 @@ def due(
     n_steps = len(cfg.cadence)
     steps = episodes.step
     due_day = episodes.anchor_day + days[np.minimum(steps, n_steps)]
-    mask = want & (episodes.anchor_day != NONE) & (steps < n_steps) & (due_day <= day + horizon_days)
+    mask = (
+        want & (episodes.anchor_day != NONE) & (steps < n_steps) & (due_day <= day + horizon_days)
+    )
     idx = np.flatnonzero(mask)
     return Due(use_case, idx, steps[idx].astype(np.int64), due_day[idx])
 
@@ -124,7 +126,9 @@ def touch_placed(
             episodes.end(patient, day + cfg.retry_after_days)  # type: ignore[union-attr]
 
 
-def given_up(state: PracticeState, campaigns: CampaignsConfig, use_case: str, patient: int, day: int) -> None:
+def given_up(
+    state: PracticeState, campaigns: CampaignsConfig, use_case: str, patient: int, day: int
+) -> None:
     """The gate will never let this patient's touch through (opted out, wrong number, no
     consent): end the cadence, to be tried again only after `retry_after_days`."""
     if use_case not in state.episodes:

@@ -27,7 +27,9 @@ from sim.scenario import WEEKDAYS, Scenario, minutes_of
 OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
 OPTOUT_CONFIRMATION = "optout_confirmation"
 # refusals that will not change by tomorrow: the cadence is given up instead of retried daily
-NEVER_PERMITTED = frozenset({"internal_dnc", "wrong_number", "opt_out", "consent_required", "sms_text_allowed"})
+NEVER_PERMITTED = frozenset(
+    {"internal_dnc", "wrong_number", "opt_out", "consent_required", "sms_text_allowed"}
+)
 OPTOUT_CONFIRMATION_DELAY_S = 30.0  # the one text confirming an SMS opt-out goes within seconds
 
 
@@ -193,7 +195,9 @@ class PracticeModel:
             self._defer(touch, now, refused.rule_id, refused.retry_at)
             if refused.rule_id in NEVER_PERMITTED:
                 for i in touch.items:
-                    campaigns.given_up(self.state, self.scenario.campaigns, i.use_case, i.patient, touch.day)
+                    campaigns.given_up(
+                        self.state, self.scenario.campaigns, i.use_case, i.patient, touch.day
+                    )
             return None if refused.retry_at is None else Deferred(refused.retry_at)
         if touch.channel == "sms":
             message = render_sms(self.practice.name, self.practice.phone, touch.purposes)

@@ -290,7 +290,9 @@ class Planner:
             if appt.sms_t is None and cfg.sms_first and can_text:
                 sms_t = lo + self.rng.random() * min(1800.0, hi - lo - 60)
                 if not can_call or self._fallback_day(zones, day, sms_t, hi_t) is not None:
-                    touches.append(touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id))
+                    touches.append(
+                        touch(p, phone, "sms", sms_t, day, zones, item, appt.appointment_id)
+                    )
                     appt.sms_t = sms_t
                     continue
             if not can_call:
@@ -301,11 +303,15 @@ class Planner:
             if earliest < hi - 60:
                 t = earliest + self.rng.random() * min(1800.0, hi - earliest - 60)
                 fallback = appt.sms_t is not None
-                touches.append(touch(p, phone, "voice", t, day, zones, item, appt.appointment_id, fallback))
+                touches.append(
+                    touch(p, phone, "voice", t, day, zones, item, appt.appointment_id, fallback)
+                )
                 appt.voice_planned = True
         return touches
 
-    def _fallback_day(self, zones: tuple[str, ...], day: int, sms_t: float, last_t: float) -> int | None:
+    def _fallback_day(
+        self, zones: tuple[str, ...], day: int, sms_t: float, last_t: float
+    ) -> int | None:
         """A later calling day with time for a fallback call after a text sent at `sms_t`."""
         wait = self.scenario.campaigns.confirmation.voice_fallback_after_h * HOUR_S
         for d in range(day + 1, day + 4):

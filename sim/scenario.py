@@ -522,7 +522,8 @@ class Scenario(Strict):
     fees: FeesConfig = Field(default_factory=FeesConfig)
     group: GroupConfig | None = Field(None, description="Simulate a group of practices")
     rules_file: str | None = Field(
-        None, description="Compliance rules laid over the packaged ones (path relative to this file)"
+        None,
+        description="Compliance rules laid over the packaged ones (path relative to this file)",
     )
 
     def resolved(self) -> dict[str, Any]:

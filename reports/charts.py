@@ -1,0 +1,457 @@
+"""The report's charts: each draws into a matplotlib (sub)figure, so one function serves PNG and PDF.
+
+Matplotlib is used through `Figure` objects (no pyplot, no global state); `save_png` writes bytes
+that depend only on the figure (no software tag), so the same input gives the same PNG.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure, SubFigure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from reports import fmt  # noqa: E402
+from reports.compliance import Compliance  # noqa: E402
+from reports.results import kpi_estimate  # noqa: E402
+from reports.roi import (  # noqa: E402
+    USE_CASES,
+    Roi,
+)
+from reports.stats import Estimate  # noqa: E402
+from reports.sweep import LOWER_IS_BETTER, Sweep  # noqa: E402
+
+Canvas = Figure | SubFigure
+Chart = Callable[[Canvas], None]
+
+INK = "#1f2933"
+MUTED = "#7b8794"
+BLUE = "#2f6fb3"
+TEAL = "#3aa59a"
+AMBER = "#e0a526"
+RED = "#c8463d"
+GREEN_BAND = "#dcefdc"
+GRID = "#e4e7eb"
+
+RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": GRID,
+    "grid.linewidth": 0.8,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "legend.frameon": False,
+    "text.color": INK,
+    "text.parse_math": False,  # "$" in dollar amounts and practice names is plain text
+    "svg.hashsalt": "dentsim",
+    "pdf.fonttype": 42,
+    "path.simplify": True,
+}
+
+# Healthy-programme bands (domain.md section 2): label, (scope, kpi), low, high, red line.
+HEALTHY_BANDS: tuple[tuple[str, tuple[str, str], float, float, float | None], ...] = (
+    ("Connect rate", ("overall", "connect_rate"), 0.35, 0.45, None),
+    ("Opt-out rate", ("overall", "opt_out_rate"), 0.0, 0.015, 0.03),
+    ("Recall conversion", ("recall", "conversion"), 0.15, 0.25, None),
+    ("Treatment-plan conversion", ("treatment_plan", "conversion"), 0.18, 0.25, None),
+    ("Reactivation conversion", ("reactivation", "conversion"), 0.08, 0.12, None),
+)
+
+
+SHORT_LABELS = {
+    "recall": "Recall",
+    "reactivation": "Reacti-\nvation",
+    "confirmation": "Confir-\nmations",
+    "post_op": "Post-op",
+    "treatment_plan": "Treatment\nplans",
+}
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    with matplotlib.rc_context(cast(Any, RC)):
+        yield
+
+
+def save_png(draw: Chart, size_in: tuple[float, float], dpi: int = 110) -> bytes:
+    """Draw a chart on its own figure and return the PNG bytes (reproducible: no metadata)."""
+    with style():
+        fig = Figure(figsize=size_in, dpi=dpi, layout="constrained")
+        draw(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _usd_axis(ax: Axes, axis: str = "y") -> None:
+    formatter = FuncFormatter(lambda x, _: fmt.usd(x))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def _pct_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
+    formatter = FuncFormatter(lambda x, _: f"{100 * x:.{decimals}f} %")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def _pct0(x: float) -> str:
+    """A band edge: '35 %', '1.5 %'."""
+    return f"{100 * x:.1f}".rstrip("0").rstrip(".") + " %"
+
+
+def _yerr(est: Estimate) -> np.ndarray | None:
+    if est.low is None or est.high is None:
+        return None
+    value = np.asarray(est.value, np.float64)
+    low = np.nan_to_num(value - np.asarray(est.low), nan=0.0)
+    high = np.nan_to_num(np.asarray(est.high) - value, nan=0.0)
+    return np.vstack([np.maximum(low, 0), np.maximum(high, 0)])
+
+
+def _thin_ticks(ax: Axes, labels: tuple[str, ...], every: int) -> None:
+    ticks = np.arange(0, len(labels), every)
+    ax.set_xticks(ticks, [labels[i] for i in ticks])
+
+
+def _month_ticks(ax: Axes, labels: tuple[str, ...]) -> None:
+    """'Jan\n2026', 'Feb', ...: the year only on the first month and on each January."""
+    short = [
+        lab.replace(" ", "\n") if i == 0 or lab.startswith("Jan") else lab.split(" ")[0]
+        for i, lab in enumerate(labels)
+    ]
+    ax.set_xticks(np.arange(len(labels)), short, fontsize=7.5)
+
+
+def _headroom(ax: Axes, factor: float = 1.22) -> None:
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high * factor)
+
+
+def _empty(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", color=MUTED, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
+# ----------------------------------------------------------------------------- ROI charts
+
+
+def revenue_by_month(roi: Roi) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        labels = roi.timeline.month_labels
+        x = np.arange(len(labels))
+        booked, realised = roi["booked_usd_by_month"], roi["realised_usd_by_month"]
+        ax.bar(x - 0.2, booked.value, 0.4, yerr=_yerr(booked), color=BLUE, label="booked",
+               error_kw={"ecolor": INK, "lw": 0.8, "capsize": 2})  # fmt: skip
+        ax.bar(x + 0.2, realised.value, 0.4, yerr=_yerr(realised), color=TEAL,
+               label="realised (patient came)", error_kw={"ecolor": INK, "lw": 0.8, "capsize": 2})  # fmt: skip
+        _month_ticks(ax, labels)
+        _usd_axis(ax)
+        _headroom(ax)
+        ax.set_title("Revenue from visits the AI booked, by month")
+        ax.legend(loc="upper center", ncols=2)
+        ax.grid(axis="x", visible=False)
+
+    return draw
+
+
+def funnel(roi: Roi) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        cases = [uc for uc in USE_CASES if float(roi[f"funnel:{uc}"].value[0]) > 0]
+        if not cases:
+            _empty(ax, "no contacts in this run")
+            return
+        width = 0.27
+        colors = (MUTED, BLUE, TEAL)
+        names = ("contacted", "answered a call", "booked / confirmed / checked in")
+        for k in range(3):
+            est = [roi[f"funnel:{uc}"] for uc in cases]
+            values = np.array([float(e.value[k]) for e in est])
+            errors = [_yerr(e) for e in est]
+            yerr = None
+            if all(err is not None for err in errors):
+                yerr = np.hstack([err[:, k : k + 1] for err in errors if err is not None])
+            x = np.arange(len(cases)) + (k - 1) * width
+            ax.bar(x, values, width * 0.95, color=colors[k], label=names[k], yerr=yerr,
+                   error_kw={"ecolor": INK, "lw": 0.8, "capsize": 2})  # fmt: skip
+            if k == 2:  # the result bar carries its count
+                for xi, value in zip(x, values, strict=True):
+                    ax.text(xi, value, fmt.count(value), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(np.arange(len(cases)), [SHORT_LABELS[uc] for uc in cases], fontsize=7)
+        ax.set_ylabel("patients (confirmations: visits)")
+        _headroom(ax, 1.3)
+        ax.set_title("From contact to result, by use case")
+        ax.legend(loc="upper left", fontsize=7.5, ncols=2)
+        ax.grid(axis="x", visible=False)
+
+    return draw
+
+
+def kpi_bands(kpis: dict[str, Any]) -> Chart:
+    def draw(fig: Canvas) -> None:
+        axes = fig.subplots(len(HEALTHY_BANDS), 1)
+        fig.suptitle("Against a healthy programme", x=0.02, ha="left", fontsize=10.5,
+                     fontweight="bold")  # fmt: skip
+        for ax, (label, (scope, key), low, high, red) in zip(axes, HEALTHY_BANDS, strict=True):
+            row = kpis.get("overall") if scope == "overall" else kpis.get("by_use_case", {})
+            row = (row or {}).get(scope, {}) if scope != "overall" else (row or {})
+            value, lo, hi = kpi_estimate(row.get(key))
+            right = max(high * 1.6, (red or 0) * 1.25, (hi or value or 0) * 1.15)
+            ax.axvspan(low, high, color=GREEN_BAND, zorder=0)
+            if red is not None:
+                ax.axvline(red, color=RED, lw=1.2, ls="--")
+                ax.text(red, 0.95, " 3 % red line", color=RED, fontsize=7, va="top",
+                        transform=ax.get_xaxis_transform())  # fmt: skip
+            ax.set_xlim(0, right)
+            ax.set_ylim(-1, 1)
+            ax.set_yticks([])
+            ax.grid(False)
+            ax.spines["left"].set_visible(False)
+            _pct_axis(ax, "x", 1 if right < 0.1 else 0)
+            ax.tick_params(axis="x", labelsize=7.5)
+            ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
+            band = f"healthy {_pct0(low)}-{_pct0(high)}" if low else f"healthy below {_pct0(high)}"
+            if value is None:
+                ax.set_title(f"{label}: no contacts", fontsize=8.5, loc="left")
+                continue
+            inside = low <= value <= high
+            color = TEAL if inside else (RED if red is not None and value > red else AMBER)
+            xerr = None
+            if lo is not None and hi is not None:
+                xerr = [[max(value - lo, 0)], [max(hi - value, 0)]]
+            ax.errorbar([value], [0], xerr=xerr, fmt="o", ms=8, color=color, ecolor=INK,
+                        capsize=3, lw=1)  # fmt: skip
+            ax.set_title(f"{label}: {fmt.pct(value)}  ({band})", fontsize=8.5, loc="left",
+                         fontweight="normal")  # fmt: skip
+
+    return draw
+
+
+def optout_trend(roi: Roi) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        labels = roi.timeline.month_labels
+        x = np.arange(len(labels))
+        est = roi["hard_optout_rate_by_month"]
+        value = np.asarray(est.value, np.float64)
+        top = max(0.042, float(np.nanmax(value)) * 1.3 if np.isfinite(value).any() else 0.0)
+        if est.high is not None and np.isfinite(est.high).any():
+            top = max(top, float(np.nanmax(est.high)) * 1.05)
+        ax.axhspan(0, 0.015, color=GREEN_BAND, zorder=0, label="healthy (below 1.5 %)")
+        ax.axhline(0.03, color=RED, lw=1.2, ls="--", label="3 % red line")
+        if est.low is not None and est.high is not None:
+            ax.fill_between(x, est.low, est.high, color=BLUE, alpha=0.18, lw=0)
+        ax.plot(x, value, "o-", color=BLUE, lw=1.6, ms=4, label="opted out")
+        ax.set_ylim(0, top)
+        _month_ticks(ax, labels)
+        _pct_axis(ax, "y", 1)
+        ax.set_title("Opt-outs per patient contacted, by month")
+        ax.legend(loc="upper center", fontsize=7, ncols=3)
+
+    return draw
+
+
+def contacts_by_week(roi: Roi) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        labels = roi.timeline.week_labels
+        x = np.arange(len(labels))
+        voice, sms = roi["voice_by_week"].value, roi["sms_by_week"].value
+        ax.bar(x, voice, 0.85, color=BLUE, label="calls")
+        ax.bar(x, sms, 0.85, bottom=voice, color=AMBER, label="texts")
+        _thin_ticks(ax, labels, max(1, -(-len(labels) // 6)))
+        ax.tick_params(axis="x", labelsize=7.5)
+        _headroom(ax, 1.12)
+        ax.set_ylabel("contacts per week")
+        ax.set_title("Contacts per week, by channel")
+        ax.legend(loc="upper right", ncols=2)
+        ax.grid(axis="x", visible=False)
+
+    return draw
+
+
+# ----------------------------------------------------------------------------- compliance charts
+
+
+def contacts_by_hour(c: Compliance) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        start, end = c.window_h
+        hours = np.arange(24)
+        ax.axvspan(start, end, color=GREEN_BAND, zorder=0,
+                   label=f"permitted {_hhmm(start)}-{_hhmm(end)}")  # fmt: skip
+        for edge in (start, end):
+            ax.axvline(edge, color=TEAL, lw=1.2, ls="--")
+        ax.bar(hours + 0.05, c.contacts_by_hour[0], 0.9, align="edge", color=BLUE, label="calls")
+        ax.bar(hours + 0.05, c.contacts_by_hour[1], 0.9, align="edge", bottom=c.contacts_by_hour[0],
+               color=AMBER, label="texts")  # fmt: skip
+        ax.set_xlim(0, 24)
+        ax.set_xticks(np.arange(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=7.5)
+        _headroom(ax, 1.1)
+        ax.set_xlabel("hour of the day where the patient lives")
+        ax.set_ylabel("contacts")
+        ax.set_title("When the contacts landed, in the patient's local time")
+        ax.legend(loc="upper left", fontsize=7.5)
+        ax.grid(axis="x", visible=False)
+
+    return draw
+
+
+def _hhmm(hour: float) -> str:
+    return f"{int(hour):02d}:{round(60 * (hour % 1)):02d}"
+
+
+def violations_by_rule(c: Compliance) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        rows = [r for r in c.rules if r.violations]
+        if not rows:
+            _empty(ax, "no violations")
+            return
+        y = np.arange(len(rows))
+        ax.barh(y, [r.violations for r in rows], color=RED)
+        for i, r in enumerate(rows):
+            ax.text(r.violations, i, f" {r.violations:,}", va="center", fontsize=7.5)
+        ax.set_yticks(y, [r.rule_id for r in rows], fontsize=7.5)
+        ax.invert_yaxis()
+        ax.set_xlabel("contacts that broke the rule")
+        ax.set_title("Violations by rule")
+        ax.grid(axis="y", visible=False)
+
+    return draw
+
+
+def deferrals_by_rule(c: Compliance) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        rows = c.deferrals
+        if not rows:
+            _empty(ax, "the gate deferred no contact")
+            return
+        y = np.arange(len(rows))
+        deferred = np.array([r.deferred for r in rows], np.float64)
+        dropped = np.array([r.dropped for r in rows], np.float64)
+        ax.barh(y, deferred, color=AMBER, label="deferred (sent later)")
+        ax.barh(y, dropped, left=deferred, color=RED, label="dropped (never sent)")
+        ax.set_yticks(y, [r.rule_id for r in rows], fontsize=7.5)
+        ax.invert_yaxis()
+        ax.set_xlabel("contacts held back by the compliance gate")
+        ax.set_title("What compliance cost: contacts deferred or dropped, by rule")
+        ax.legend(loc="lower right", fontsize=7.5)
+        ax.grid(axis="y", visible=False)
+
+    return draw
+
+
+# ----------------------------------------------------------------------------- sweep charts
+
+
+def _variant_color(s: Sweep, name: str) -> str:
+    if name == s.base:
+        return MUTED
+    return TEAL if name in s.pareto else BLUE
+
+
+def pareto(s: Sweep) -> Chart:
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        points = []
+        for name in s.variants:
+            b, o = s.cell(name, "bookings"), s.cell(name, "opt_out_rate")
+            if b.mean is None or o.mean is None:
+                continue
+            points.append((name, o, b))
+            xerr = (
+                None if o.low is None or o.high is None else [[o.mean - o.low], [o.high - o.mean]]
+            )
+            yerr = (
+                None if b.low is None or b.high is None else [[b.mean - b.low], [b.high - b.mean]]
+            )
+            on_front = name in s.pareto
+            ax.errorbar([o.mean], [b.mean], xerr=xerr, yerr=yerr, fmt="o",
+                        ms=9 if on_front else 6, color=_variant_color(s, name),
+                        ecolor=GRID if not on_front else TEAL, capsize=2, lw=1, zorder=3)  # fmt: skip
+            ax.annotate(name + ("  (base)" if name == s.base else ""), (o.mean, b.mean),
+                        xytext=(6, 5), textcoords="offset points", fontsize=7.5)  # fmt: skip
+        if not points:
+            _empty(ax, "no bookings or opt-out rate in summary.parquet")
+            return
+        front = sorted(
+            (float(o.mean or 0.0), float(b.mean or 0.0))
+            for name, o, b in points
+            if name in s.pareto
+        )
+        if front:
+            fx, fy = zip(*front, strict=True)
+            ax.plot(fx, fy, "-", color=TEAL, lw=2, alpha=0.6, label="Pareto front", zorder=2)
+            ax.legend(loc="lower right", fontsize=7.5)
+        ax.axvline(0.015, color=TEAL, lw=0.8, ls=":")
+        ax.axvline(0.03, color=RED, lw=1, ls="--")
+        _pct_axis(ax, "x", 1)
+        ax.set_xlabel("opt-out rate (lower is better)")
+        ax.set_ylabel("bookings per year (higher is better)")
+        ax.set_title("Bookings against opt-outs: the Pareto front")
+
+    return draw
+
+
+def kpis_by_variant_grid(s: Sweep) -> tuple[int, int]:
+    """Rows and columns of the KPI small multiples."""
+    n = max(len(s.kpis), 1)
+    cols = min(n, 3)
+    return -(-n // cols), cols
+
+
+def kpis_by_variant_height_in(s: Sweep) -> float:
+    rows, _ = kpis_by_variant_grid(s)
+    return rows * (0.9 + 0.32 * len(s.variants))
+
+
+def kpis_by_variant(s: Sweep) -> Chart:
+    def draw(fig: Canvas) -> None:
+        rows, cols = kpis_by_variant_grid(s)
+        axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True)).ravel()
+        y = np.arange(len(s.variants))
+        for ax, key in zip(axes, s.kpis, strict=False):
+            f = fmt.kpi(key)
+            for i, name in enumerate(s.variants):
+                c = s.cell(name, key)
+                if c.mean is None:
+                    continue
+                xerr = None
+                if c.low is not None and c.high is not None:
+                    xerr = [[c.mean - c.low], [c.high - c.mean]]
+                ax.errorbar([c.mean], [i], xerr=xerr, fmt="o", color=_variant_color(s, name),
+                            ecolor=INK, capsize=2, lw=1, ms=5)  # fmt: skip
+            ax.set_yticks(y, list(s.variants), fontsize=7.5)
+            ax.set_ylim(len(s.variants) - 0.5, -0.5)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _, f=f: f(x)))
+            ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
+            ax.tick_params(axis="x", labelsize=7)
+            better = "lower is better" if key in LOWER_IS_BETTER else "higher is better"
+            ax.set_title(f"{key.replace('_', ' ')}\n({better})", fontsize=8.5)
+            ax.grid(axis="y", visible=False)
+        for ax in axes[len(s.kpis) :]:
+            ax.set_visible(False)
+
+    return draw

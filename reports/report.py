@@ -1,0 +1,229 @@
+"""`build_report`: read a result directory, write report.html, report.pdf and charts/*.png.
+
+Never simulates. Every file is written to a temporary name, then renamed.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from reports import charts, content
+from reports.compliance import compliance
+from reports.pdf import write_pdf
+from reports.results import Results, Run, kpi_estimate, open_results, read_run
+from reports.roi import (
+    Roi,
+    RoiInputs,
+    combine_runs,
+    load_roi_inputs,
+    run_quantities,
+    timeline,
+    unit_values,
+)
+from reports.sweep import read_sweep
+
+CHART_SIZE_IN = {
+    "revenue_by_month": (8.0, 3.6),
+    "funnel": (6.4, 4.2),
+    "kpi_bands": (6.4, 4.2),
+    "optout_trend": (6.4, 4.2),
+    "contacts_by_week": (6.4, 4.2),
+    "contacts_by_hour": (8.0, 3.6),
+    "violations_by_rule": (8.0, 3.6),
+    "deferrals_by_rule": (8.0, 3.0),
+    "pareto": (8.0, 4.8),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFiles:
+    html: Path
+    pdf: Path
+    charts: tuple[Path, ...]
+    kind: str
+    headline: str
+
+
+def build_report(
+    result_dir: Path | str,
+    out_dir: Path | str | None = None,
+    roi_file: Path | str | None = None,
+    rules_file: Path | str | None = None,
+) -> ReportFiles:
+    """Write the report of `result_dir` (a run, a replicated run, a sweep or a group) to `out_dir`."""
+    results = open_results(result_dir)
+    inputs = load_roi_inputs(roi_file)
+    target = Path(out_dir) if out_dir is not None else results.root / "report"
+    if results.kind == "sweep":
+        page, draws, headline = _sweep_report(results)
+    else:
+        page, draws, headline = _run_report(results, inputs, rules_file)
+    sizes = dict(CHART_SIZE_IN)
+    if page.sweep is not None:
+        sizes["kpis_by_variant"] = (9.0, page.sweep["kpis_height_in"])
+    images = {name: charts.save_png(draw, sizes[name]) for name, draw in draws.items()}
+    pdf = write_pdf(page, draws)
+    html = render_html(page, images, results.root.name)
+
+    (target / "charts").mkdir(parents=True, exist_ok=True)
+    chart_paths = []
+    for name, png in images.items():
+        chart_paths.append(target / "charts" / f"{name}.png")
+        _write(chart_paths[-1], png)
+    _write(target / "report.pdf", pdf)
+    _write(target / "report.html", html.encode("utf-8"))
+    return ReportFiles(
+        target / "report.html", target / "report.pdf", tuple(chart_paths), results.kind, headline
+    )
+
+
+def _run_report(
+    results: Results, inputs: RoiInputs, rules_file: Path | str | None
+) -> tuple[content.Content, dict[str, charts.Chart], str]:
+    runs = [read_run(d) for d in results.run_dirs]
+    scenario = runs[0].scenario
+    tl = timeline(scenario)
+    units = unit_values(inputs, scenario)
+    how = "sum" if results.kind == "group" else "mean"
+    values, scale, simulated = combine_runs(
+        [run_quantities(r, tl) for r in runs], inputs, units, tl, how
+    )
+    n = len(runs)
+    combined = {
+        "single": "one simulated year",
+        "replicated": f"mean of {n} replications",
+        "group": f"sum of {n} practices",
+    }[results.kind]
+    roi = Roi(
+        values=values,
+        units=units,
+        inputs=inputs,
+        timeline=tl,
+        practice_name=_practice_name(inputs, results, runs),
+        active_patients=inputs.practice.active_patients or simulated,
+        simulated_patients=simulated,
+        scale=scale,
+        n_runs=n,
+        combined=combined,
+    )
+    page = content.roi_content(roi, results, scenario)
+    kpis = band_kpis(results, runs)
+    page.kpi_table = content.kpi_table(kpis)
+    audit = compliance(
+        [(r.path, r) for r in runs], Path(rules_file) if rules_file is not None else None
+    )
+    noun = "practices" if results.kind == "group" else "replications"
+    page.compliance, audit_figures = content.compliance_content(audit, noun)
+    page.figures.update(audit_figures)
+    draws: dict[str, charts.Chart] = {
+        "revenue_by_month": charts.revenue_by_month(roi),
+        "funnel": charts.funnel(roi),
+        "kpi_bands": charts.kpi_bands(kpis),
+        "optout_trend": charts.optout_trend(roi),
+        "contacts_by_week": charts.contacts_by_week(roi),
+        "contacts_by_hour": charts.contacts_by_hour(audit),
+    }
+    if "violations_by_rule" in page.figures:
+        draws["violations_by_rule"] = charts.violations_by_rule(audit)
+    if "deferrals_by_rule" in page.figures:
+        draws["deferrals_by_rule"] = charts.deferrals_by_rule(audit)
+    headline = f"{page.roi['cards'][0][1] if page.roi else ''}; {page.compliance['headline']}"
+    return page, draws, headline
+
+
+def _practice_name(inputs: RoiInputs, results: Results, runs: list[Run]) -> str:
+    if inputs.practice.name:
+        return inputs.practice.name
+    scenario = runs[0].scenario
+    if results.kind == "group":
+        named = results.manifest.get("group")
+        group = (results.manifest.get("scenario") or {}).get("group") or {}
+        name = named if isinstance(named, str) else group.get("name")
+        return str(name or scenario.get("name") or "the group")
+    names = runs[0].tables["practices"]["name"].to_pylist()
+    if len(names) == 1 and names[0]:
+        return str(names[0])
+    practice = scenario.get("practice") or {}
+    return str(practice.get("name") or scenario.get("name") or "the practice")
+
+
+def band_kpis(results: Results, runs: list[Run]) -> dict[str, Any]:
+    """The directory's KPI table; for a group without one, pooled from its practices."""
+    if results.kpis and results.kpis.get("overall"):
+        return results.kpis
+    return _pooled_kpis([r.kpis for r in runs])
+
+
+def _pooled_kpis(tables: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts summed; rates weighted by their denominators (contacts, voice attempts, patients)."""
+    weights = {
+        "connect_rate": "attempts_voice",
+        "voicemail_rate": "attempts_voice",
+        "conversion": "patients_contacted",
+        "opt_out_rate": "patients_contacted",
+        "soft_opt_out_rate": "patients_contacted",
+    }
+
+    def pool(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        keys = dict.fromkeys(k for r in rows for k in r)
+        out: dict[str, Any] = {}
+        for k in keys:
+            values = [kpi_estimate(r.get(k))[0] for r in rows]
+            if k in weights:
+                w = [kpi_estimate(r.get(weights[k]))[0] or 0.0 for r in rows]
+                pairs = [(v, x) for v, x in zip(values, w, strict=True) if v is not None and x]
+                total = sum(x for _, x in pairs)
+                out[k] = sum(v * x for v, x in pairs) / total if total else None
+            elif k.endswith(("_rate", "_recovery", "_median")):
+                known = [v for v in values if v is not None]
+                out[k] = float(np.mean(known)) if known else None
+            else:
+                out[k] = sum(v for v in values if v is not None)
+        return out
+
+    cases = dict.fromkeys(uc for t in tables for uc in (t.get("by_use_case") or {}))
+    return {
+        "overall": pool([t.get("overall") or {} for t in tables]),
+        "by_use_case": {
+            uc: pool([(t.get("by_use_case") or {}).get(uc) or {} for t in tables]) for uc in cases
+        },
+    }
+
+
+def _sweep_report(results: Results) -> tuple[content.Content, dict[str, charts.Chart], str]:
+    sweep = read_sweep(results.root, results.manifest)
+    page = content.sweep_content(sweep, results)
+    assert page.sweep is not None
+    page.sweep["kpis_height_in"] = charts.kpis_by_variant_height_in(sweep)
+    draws = {"pareto": charts.pareto(sweep), "kpis_by_variant": charts.kpis_by_variant(sweep)}
+    front = ", ".join(sweep.pareto) or "none"
+    return page, draws, f"{len(sweep.variants)} variants; Pareto front: {front}"
+
+
+def render_html(page: content.Content, images: dict[str, bytes], source: str) -> str:
+    """The self-contained HTML: every image a data URI, no external resource, text escaped."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    uris = {
+        name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        for name, png in images.items()
+    }
+    return env.get_template("report.html.j2").render(c=page, images=uris, source=source)
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

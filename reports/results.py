@@ -1,0 +1,175 @@
+"""Find what a result directory holds (a run, replications, a sweep, a group) and read its files.
+
+Reads only: the report never simulates. Every unreadable input raises `InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+
+Kind = Literal["single", "replicated", "sweep", "group"]
+DAY_S = 86_400
+
+# The columns the report reads, per table (see sim/eventlog.py for the full schemas).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "practices": ("practice_id", "name", "tz"),
+    "patients": ("patient_id", "status", "tz_address"),
+    "attempts": ("patient_id", "t_utc", "channel", "purposes", "duration_s"),
+    "bookings": ("booking_id", "patient_id", "t_utc", "use_case"),
+    "appointments": ("booking_id", "t_utc", "status", "confirmed_via", "would_no_show"),
+    "optouts": ("patient_id", "t_utc", "kind"),
+    "deferrals": ("t_utc", "purposes", "rule_id", "action", "t_next_utc", "patient_id"),
+    "staff_tasks": ("t_utc", "duration_s"),
+}
+# Tables added after the first runs; an older run without them reads as "none recorded".
+OPTIONAL_TABLES = ("deferrals", "staff_tasks")
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """A result directory: its kind, its manifest, and the single-run directories inside it."""
+
+    kind: Kind
+    root: Path
+    manifest: dict[str, Any]  # run.json (sweep.json for a sweep)
+    run_dirs: tuple[Path, ...]  # itself, its replications, or its practices; () for a sweep
+    kpis: dict[str, Any] | None  # DIR/kpis.json; None for a sweep
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One single-run directory, read: its manifest, KPIs and the tables the report uses."""
+
+    path: Path
+    manifest: dict[str, Any]
+    kpis: dict[str, Any]
+    tables: dict[str, pa.Table]
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        scenario = self.manifest.get("scenario")
+        return scenario if isinstance(scenario, dict) else {}
+
+
+def read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: not valid JSON ({e})") from None
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object at the top level")
+    return data
+
+
+def open_results(path: Path | str) -> Results:
+    """Detect the directory's kind from run.json's "kind" (absent: a single run) or sweep.json."""
+    root = Path(path)
+    if not root.exists():
+        raise InputError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory; expected a dentsim result directory")
+    run_json, sweep_json = root / "run.json", root / "sweep.json"
+    if not run_json.is_file() and sweep_json.is_file():
+        return Results("sweep", root, _json_object(sweep_json), (), None)
+    if not run_json.is_file():
+        raise InputError(
+            f"{root}: not a dentsim result directory (no run.json or sweep.json); "
+            "give the folder written by `dentsim run --out`"
+        )
+    manifest = _json_object(run_json)
+    kind = manifest.get("kind")
+    if kind in (None, "single"):
+        return Results("single", root, manifest, (root,), _json_object(root / "kpis.json"))
+    if kind == "sweep":
+        return Results("sweep", root, _json_object(sweep_json), (), None)
+    if kind == "replicated":
+        dirs = _subruns(root / "replications", "replication")
+        return Results("replicated", root, manifest, dirs, _json_object(root / "kpis.json"))
+    if kind == "group":
+        dirs = _subruns(root / "practices", "practice")
+        return Results("group", root, manifest, dirs, _json_object(root / "kpis.json"))
+    raise InputError(
+        f"{run_json}: kind: expected one of replicated, sweep, group (or no kind), found {kind!r}"
+    )
+
+
+def _subruns(folder: Path, what: str) -> tuple[Path, ...]:
+    dirs = tuple(sorted(p for p in folder.iterdir() if p.is_dir())) if folder.is_dir() else ()
+    if not dirs:
+        raise InputError(f"{folder}: no {what} directories found")
+    return dirs
+
+
+def read_run(run_dir: Path) -> Run:
+    """Read a single-run directory: run.json, kpis.json and the report's columns of each table."""
+    manifest = _json_object(run_dir / "run.json")
+    kpis = _json_object(run_dir / "kpis.json")
+    tables = {name: _read_table(run_dir, name, cols) for name, cols in COLUMNS.items()}
+    return Run(run_dir, manifest, kpis, tables)
+
+
+def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pa.Table:
+    path = run_dir / f"{name}.parquet"
+    if not path.is_file():
+        if name in OPTIONAL_TABLES:
+            return pa.table({c: pa.array([], pa.int64()) for c in columns})
+        raise InputError(f"{path}: file not found")
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as e:
+        raise InputError(f"{path}: not a readable Parquet file ({e})") from None
+    missing = [c for c in columns if schema.get_field_index(c) < 0]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (see docs/data.md)")
+    return pq.read_table(path, columns=list(columns))
+
+
+def seconds(column: pa.ChunkedArray) -> np.ndarray:
+    """A timestamp column as int64 seconds since 1970 UTC (nulls as 0)."""
+    if not len(column):
+        return np.zeros(0, np.int64)
+    if pa.types.is_timestamp(column.type):
+        per_s = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[column.type.unit]
+        ticks = pc.fill_null(column.cast(pa.int64()), 0).to_numpy()
+        return np.floor_divide(ticks, per_s).astype(np.int64)
+    return np.asarray(column.to_numpy(), np.int64)
+
+
+def start_epoch_s(scenario: dict[str, Any]) -> int:
+    """Seconds since 1970 of midnight UTC of the scenario's start date (simulation time 0)."""
+    start = scenario.get("start_date")
+    try:
+        day = date.fromisoformat(str(start))
+    except ValueError:
+        raise InputError(
+            f"run.json: scenario.start_date: expected a date, found {start!r}"
+        ) from None
+    return (day - date(1970, 1, 1)).days * DAY_S
+
+
+def kpi_estimate(value: Any) -> tuple[float | None, float | None, float | None]:
+    """A KPI entry as (value, low, high): a plain number, or a replicated {mean, ci_low, ci_high}."""
+    if isinstance(value, dict):
+        return _num(value.get("mean")), _num(value.get("ci_low")), _num(value.get("ci_high"))
+    return _num(value), None, None
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -1,0 +1,443 @@
+"""Return on investment for a practice: recovered revenue, staff hours, cost, net return, payback.
+
+Counts come from each run's event log (`run_quantities`, additive, so a group sums them); dollars
+come from the practice's own inputs (`RoiInputs`, a small YAML) and are applied in `derive`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field
+
+from reports.results import DAY_S, Run, kpi_estimate, seconds, start_epoch_s
+from reports.stats import Estimate, mean_ci
+from sim.yamlio import load_model
+
+DEFAULT_ROI_FILE = Path(__file__).resolve().parent / "roi_default.yaml"
+BOOKING_USE_CASES = ("recall", "reactivation", "treatment_plan")
+USE_CASES = ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
+USE_CASE_LABELS = {
+    "recall": "Hygiene recall",
+    "reactivation": "Reactivation",
+    "confirmation": "Confirmations",
+    "post_op": "Post-op check-ins",
+    "treatment_plan": "Treatment-plan follow-up",
+}
+DAYS_PER_MONTH = 365.0 / 12
+
+Usd = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class PracticeInputs(_Strict):
+    name: str | None = Field(None, description="Absent: the simulated practice's name")
+    active_patients: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Absent: the simulated patients; given: every count is scaled to it"
+    )
+
+
+class FeeInputs(_Strict):
+    hygiene_visit: Usd | None = Field(None, description="Absent: the scenario's fee")
+    reactivated_patient_first_year: Usd | None = Field(
+        None, description="Absent: the scenario's return-visit fee (a conservative floor)"
+    )
+    treatment_plan_average: Usd | None = Field(
+        None, description="Absent: the mean plan value of the scenario"
+    )
+    empty_chair_hour: Usd | None = Field(
+        None, description="Absent: the hygiene visit fee per chair hour"
+    )
+
+
+class StaffInputs(_Strict):
+    hourly_cost_usd: Usd = 28.0
+    minutes_per_manual_call: Annotated[float, Field(gt=0)] = 4.0
+    manual_share_worked: Annotated[float, Field(ge=0, le=1)] = 0.4
+
+
+class AiInputs(_Strict):
+    cost_per_minute_usd: Usd = 0.12
+    cost_per_sms_usd: Usd = 0.01
+    platform_fee_monthly_usd: Usd = 299.0
+
+
+class RoiInputs(_Strict):
+    """The practice's own numbers for the ROI report; see reports/roi_default.yaml."""
+
+    practice: PracticeInputs = Field(default_factory=PracticeInputs)
+    fees_usd: FeeInputs = Field(default_factory=FeeInputs)
+    staff: StaffInputs = Field(default_factory=StaffInputs)
+    ai: AiInputs = Field(default_factory=AiInputs)
+
+
+def load_roi_inputs(path: Path | str | None) -> RoiInputs:
+    """The ROI inputs from `path` (None: the shipped defaults); bad values raise InputError."""
+    return load_model(path if path is not None else DEFAULT_ROI_FILE, RoiInputs)
+
+
+# ----------------------------------------------------------------------------- the run's calendar
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The run's days (UTC dates from the scenario's start), grouped into months and weeks."""
+
+    start: date
+    days: int
+    day_month: np.ndarray  # month index of each day
+    month_labels: tuple[str, ...]
+    month_days: np.ndarray  # days of the run in each month
+    week_labels: tuple[str, ...]
+
+    @property
+    def end(self) -> date:
+        """The last simulated day."""
+        return self.start + timedelta(days=self.days - 1)
+
+    @property
+    def start_s(self) -> int:
+        return start_epoch_s({"start_date": self.start.isoformat()})
+
+    def day_index(self, t_s: np.ndarray) -> np.ndarray:
+        return np.floor_divide(np.asarray(t_s, np.int64) - self.start_s, DAY_S)
+
+    def by_day(self, t_s: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Counts (or summed weights) per day of the run; times outside the run are left out."""
+        day = self.day_index(t_s)
+        inside = (day >= 0) & (day < self.days)
+        w = None if weights is None else np.asarray(weights, np.float64)[inside]
+        return np.bincount(day[inside], weights=w, minlength=self.days).astype(np.float64)
+
+    def months(self, daily: np.ndarray) -> np.ndarray:
+        return np.bincount(self.day_month, weights=daily, minlength=len(self.month_labels))
+
+    def weeks(self, daily: np.ndarray) -> np.ndarray:
+        return np.bincount(
+            np.arange(self.days) // 7, weights=daily, minlength=len(self.week_labels)
+        )
+
+
+def timeline(scenario: dict[str, Any]) -> Timeline:
+    start_s = start_epoch_s(scenario)
+    start = date(1970, 1, 1) + timedelta(days=start_s // DAY_S)
+    days = int(scenario.get("days") or 365)
+    dates = [start + timedelta(days=d) for d in range(days)]
+    keys = sorted({(d.year, d.month) for d in dates})
+    index = {k: i for i, k in enumerate(keys)}
+    day_month = np.array([index[(d.year, d.month)] for d in dates], np.int64)
+    labels = tuple(date(y, m, 1).strftime("%b %Y") for y, m in keys)
+    weeks = tuple(dates[w].strftime("%d %b") for w in range(0, days, 7))
+    return Timeline(start, days, day_month, labels, np.bincount(day_month), weeks)
+
+
+# ----------------------------------------------------------------------------- counts per run
+
+
+def _purpose_mask(purposes: pa.ChunkedArray, use_case: str) -> np.ndarray:
+    if not len(purposes):
+        return np.zeros(0, bool)
+    mask = pc.match_substring_regex(purposes, f"(^|\\|){use_case}($|\\|)")
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), bool)
+
+
+def _equal(column: pa.ChunkedArray, value: str) -> np.ndarray:
+    if not len(column):
+        return np.zeros(0, bool)
+    return np.asarray(pc.fill_null(pc.equal(column, value), False).to_numpy(zero_copy_only=False))
+
+
+def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
+    """Additive counts of one run (a group sums them): per day, per month, per use case."""
+    t = run.tables
+    q: dict[str, np.ndarray] = {}
+    att = t["attempts"]
+    a_t = seconds(att["t_utc"])
+    a_patient = att["patient_id"].to_numpy()
+    voice = _equal(att["channel"], "voice")
+    duration_min = np.asarray(att["duration_s"].to_numpy(), np.float64) / 60.0
+    q["voice_by_day"] = tl.by_day(a_t[voice])
+    q["sms_by_day"] = tl.by_day(a_t[~voice])
+    q["ai_minutes_by_day"] = tl.by_day(a_t[voice], duration_min[voice])
+    staff = t["staff_tasks"]
+    q["staff_minutes_by_day"] = tl.by_day(
+        seconds(staff["t_utc"]), np.asarray(staff["duration_s"].to_numpy(), np.float64) / 60.0
+    )
+
+    # distinct patients contacted per month, and opt-outs received per month
+    a_month = tl.day_month[np.clip(tl.day_index(a_t), 0, tl.days - 1)]
+    pairs = np.unique(np.stack([a_month, a_patient]), axis=1) if len(a_t) else np.zeros((2, 0))
+    q["contacted_by_month"] = np.bincount(
+        pairs[0].astype(np.int64), minlength=len(tl.month_labels)
+    ).astype(np.float64)
+    opt = t["optouts"]
+    o_t = seconds(opt["t_utc"])
+    for kind in ("hard", "soft"):
+        q[f"{kind}_optouts_by_month"] = tl.months(tl.by_day(o_t[_equal(opt["kind"], kind)]))
+
+    # visits the AI booked, and their outcome
+    book = t["bookings"]
+    appt = t["appointments"]
+    ap_t = seconds(appt["t_utc"])
+    ap_booking = appt["booking_id"].to_numpy()
+    attended = _equal(appt["status"], "attended")
+    b_t = seconds(book["t_utc"])
+    b_id = book["booking_id"].to_numpy()
+    for uc in BOOKING_USE_CASES:
+        mine = _equal(book["use_case"], uc)
+        q[f"booked_by_day:{uc}"] = tl.by_day(b_t[mine])
+        visits = attended & np.isin(ap_booking, b_id[mine])
+        q[f"attended_by_day:{uc}"] = tl.by_day(ap_t[visits])
+    # no-shows the confirmation calls and texts prevented (as sim.metrics counts them)
+    would = np.asarray(pc.fill_null(appt["would_no_show"], False).to_numpy(zero_copy_only=False))
+    confirmed = ~_equal(appt["confirmed_via"], "")
+    q["prevented_by_day"] = tl.by_day(ap_t[would & confirmed & attended])
+
+    # the outreach list: patients contacted for a use case, or due and dropped by the gate
+    d = t["deferrals"]
+    dropped = _equal(d["action"], "dropped") if len(d) else np.zeros(0, bool)
+    d_patient = d["patient_id"].to_numpy() if len(d) else np.zeros(0, np.int64)
+    for uc in BOOKING_USE_CASES:
+        contacted = np.unique(a_patient[_purpose_mask(att["purposes"], uc)])
+        lost = d_patient[dropped & _purpose_mask(d["purposes"], uc)] if len(d) else d_patient
+        q[f"contacted:{uc}"] = np.array(float(len(contacted)))
+        q[f"list:{uc}"] = np.array(float(len(np.union1d(contacted, lost))))
+
+    # funnel (patients attempted, reached live, converted) from the run's KPI table
+    by_uc = run.kpis.get("by_use_case") or {}
+    for uc in USE_CASES:
+        row = by_uc.get(uc) or {}
+        q[f"funnel:{uc}"] = np.array([_kpi(row, k) for k in _FUNNEL_KEYS[uc]], np.float64)
+    q["active_patients"] = np.array(float(_active_patients(run)))
+    return q
+
+
+# converted: patients booked; visits confirmed (sms + voice); patients checked in after surgery
+_FUNNEL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    uc: (("patients_contacted",), ("patients_reached_live",), ("patients_booked",))
+    for uc in BOOKING_USE_CASES
+}
+_FUNNEL_KEYS["confirmation"] = (
+    ("patients_contacted",),
+    ("patients_reached_live",),
+    ("confirmed_by_sms", "confirmed_by_voice"),
+)
+_FUNNEL_KEYS["post_op"] = (("patients_contacted",), ("patients_reached_live",), ("check_ins",))
+FUNNEL_STAGES = {
+    "confirmation": ("patients texted or called", "answered a call", "visits confirmed"),
+    "post_op": ("patients called", "answered", "checked in"),
+}
+FUNNEL_DEFAULT_STAGES = ("patients contacted", "answered a call", "booked")
+
+
+def _kpi(row: dict[str, Any], keys: tuple[str, ...]) -> float:
+    return float(sum(kpi_estimate(row.get(k))[0] or 0.0 for k in keys))
+
+
+def _active_patients(run: Run) -> int:
+    status = run.tables["patients"]["status"]
+    return int(_equal(status, "active").sum()) if len(status) else 0
+
+
+# ----------------------------------------------------------------------------- dollars
+
+
+@dataclass(frozen=True, slots=True)
+class UnitValues:
+    """What one outcome is worth to the practice (US$), and where each value came from."""
+
+    hygiene_visit: float
+    reactivated_patient: float
+    treatment_plan: float
+    chair_hour: float
+    visit_hours: float
+    sources: dict[str, str]
+
+    def per_booking(self, use_case: str) -> float:
+        return {
+            "recall": self.hygiene_visit,
+            "reactivation": self.reactivated_patient,
+            "treatment_plan": self.treatment_plan,
+        }[use_case]
+
+    @property
+    def per_prevented_no_show(self) -> float:
+        return self.chair_hour * self.visit_hours
+
+
+def unit_values(inputs: RoiInputs, scenario: dict[str, Any]) -> UnitValues:
+    """The practice's fees, or the scenario's where the practice gave none (said so in `sources`)."""
+    fees = inputs.fees_usd
+    sim_fees = scenario.get("fees") or {}
+    clinical = scenario.get("clinical") or {}
+    practice = scenario.get("practice") or {}
+    visit_minutes = float(practice.get("hygiene_visit_minutes") or 60)
+    sources: dict[str, str] = {}
+
+    def pick(name: str, given: float | None, fallback: float, how: str) -> float:
+        sources[name] = "your input" if given is not None else how
+        return float(given) if given is not None else float(fallback)
+
+    hygiene = pick(
+        "hygiene_visit", fees.hygiene_visit, sim_fees.get("hygiene_visit", 200.0), "scenario fee"
+    )
+    plan_mean = float(clinical.get("plan_value_median", 900.0)) * math.exp(
+        float(clinical.get("plan_value_sigma", 0.7)) ** 2 / 2
+    )
+    return UnitValues(
+        hygiene_visit=hygiene,
+        reactivated_patient=pick(
+            "reactivated_patient",
+            fees.reactivated_patient_first_year,
+            sim_fees.get("reactivation_visit", 350.0),
+            "scenario return-visit fee (a floor: the first visit only)",
+        ),
+        treatment_plan=pick(
+            "treatment_plan",
+            fees.treatment_plan_average,
+            round(plan_mean, 2),
+            "mean plan value of the scenario",
+        ),
+        chair_hour=pick(
+            "chair_hour",
+            fees.empty_chair_hour,
+            hygiene / (visit_minutes / 60.0),
+            "hygiene fee per chair hour",
+        ),
+        visit_hours=visit_minutes / 60.0,
+        sources=sources,
+    )
+
+
+def derive(
+    q: dict[str, np.ndarray], inputs: RoiInputs, units: UnitValues, tl: Timeline
+) -> dict[str, np.ndarray]:
+    """Dollars, hours, shares and the payback day from one set of counts."""
+    v: dict[str, np.ndarray] = {}
+    realised_by_day = np.zeros(tl.days)
+    booked_by_day = np.zeros(tl.days)
+    for uc in BOOKING_USE_CASES:
+        value = units.per_booking(uc)
+        v[f"booked_n:{uc}"] = q[f"booked_by_day:{uc}"].sum()
+        v[f"attended_n:{uc}"] = q[f"attended_by_day:{uc}"].sum()
+        v[f"booked_usd:{uc}"] = v[f"booked_n:{uc}"] * value
+        v[f"realised_usd:{uc}"] = v[f"attended_n:{uc}"] * value
+        booked_by_day += q[f"booked_by_day:{uc}"] * value
+        realised_by_day += q[f"attended_by_day:{uc}"] * value
+    prevented = q["prevented_by_day"] * units.per_prevented_no_show
+    v["booked_n:confirmation"] = v["attended_n:confirmation"] = q["prevented_by_day"].sum()
+    v["booked_usd:confirmation"] = v["realised_usd:confirmation"] = prevented.sum()
+    booked_by_day += prevented
+    realised_by_day += prevented
+    v["booked_usd"] = booked_by_day.sum()
+    v["realised_usd"] = realised_by_day.sum()
+    v["booked_usd_by_month"] = tl.months(booked_by_day)
+    v["realised_usd_by_month"] = tl.months(realised_by_day)
+
+    # the list worked by the AI, against a manual baseline that works only part of it
+    listed = sum(float(q[f"list:{uc}"]) for uc in BOOKING_USE_CASES)
+    contacted = sum(float(q[f"contacted:{uc}"]) for uc in BOOKING_USE_CASES)
+    ai_share = contacted / listed if listed else 1.0
+    manual = inputs.staff.manual_share_worked
+    beyond = max(0.0, 1.0 - manual / ai_share) if ai_share else 0.0
+    v["list_n"], v["ai_share_worked"] = np.array(listed), np.array(ai_share)
+    v["share_beyond_manual"] = np.array(beyond)
+    for uc in (*BOOKING_USE_CASES, "confirmation"):
+        v[f"beyond_manual_usd:{uc}"] = v[f"realised_usd:{uc}"] * beyond
+    v["beyond_manual_usd"] = v["realised_usd"] * beyond
+
+    # what the AI cost, and the staff time it freed (and took: transfers and callbacks)
+    months = tl.days / DAYS_PER_MONTH
+    ai = inputs.ai
+    v["voice_n"], v["sms_n"] = q["voice_by_day"].sum(), q["sms_by_day"].sum()
+    v["ai_minutes"] = q["ai_minutes_by_day"].sum()
+    v["ai_usage_usd"] = v["ai_minutes"] * ai.cost_per_minute_usd + v["sms_n"] * ai.cost_per_sms_usd
+    v["platform_usd"] = np.array(ai.platform_fee_monthly_usd * math.ceil(months - 1e-9))
+    v["cost_usd"] = v["ai_usage_usd"] + v["platform_usd"]
+    v["staff_hours_saved"] = v["voice_n"] * inputs.staff.minutes_per_manual_call / 60.0
+    v["staff_hours_added"] = q["staff_minutes_by_day"].sum() / 60.0
+    v["staff_hours_net"] = v["staff_hours_saved"] - v["staff_hours_added"]
+    v["staff_usd_net"] = v["staff_hours_net"] * inputs.staff.hourly_cost_usd
+    v["net_return_usd"] = v["beyond_manual_usd"] - v["cost_usd"]
+    v["return_per_dollar"] = (
+        v["beyond_manual_usd"] / v["cost_usd"] if float(v["cost_usd"]) else np.array(np.nan)
+    )
+    # the platform fee is billed at the start of each month of service
+    billed = np.zeros(tl.days)
+    billed[np.floor(np.arange(0, tl.days, DAYS_PER_MONTH)).astype(np.int64)] = 1.0
+    cost_by_day = (
+        q["ai_minutes_by_day"] * ai.cost_per_minute_usd
+        + q["sms_by_day"] * ai.cost_per_sms_usd
+        + billed * ai.platform_fee_monthly_usd
+    )
+    cumulative = np.cumsum(realised_by_day * beyond - cost_by_day)
+    earned = np.cumsum(realised_by_day) > 0
+    paid = np.flatnonzero((cumulative >= 0) & earned)
+    v["payback_days"] = np.array(float(paid[0] + 1) if len(paid) else np.nan)
+
+    # charts: opt-outs per contacted patient by month, contacts by week, the funnels
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v["hard_optout_rate_by_month"] = q["hard_optouts_by_month"] / q["contacted_by_month"]
+    v["voice_by_week"] = tl.weeks(q["voice_by_day"])
+    v["sms_by_week"] = tl.weeks(q["sms_by_day"])
+    for uc in USE_CASES:
+        v[f"funnel:{uc}"] = q[f"funnel:{uc}"]
+    v["active_patients"] = q["active_patients"]
+    return v
+
+
+@dataclass(frozen=True, slots=True)
+class Roi:
+    """The ROI figures, each an Estimate (a mean with its interval over replications)."""
+
+    values: dict[str, Estimate]
+    units: UnitValues
+    inputs: RoiInputs
+    timeline: Timeline
+    practice_name: str
+    active_patients: int
+    simulated_patients: int
+    scale: float  # active patients given / simulated (1.0 when not given)
+    n_runs: int
+    combined: str  # "one run", "mean of N replications", "sum of N practices"
+
+    def __getitem__(self, key: str) -> Estimate:
+        return self.values[key]
+
+
+def combine_runs(
+    quantities: list[dict[str, np.ndarray]],
+    inputs: RoiInputs,
+    units: UnitValues,
+    tl: Timeline,
+    how: str,
+) -> tuple[dict[str, Estimate], float, int]:
+    """Sum the runs' counts (a group) or average their figures (replications).
+
+    Returns the figures, the scale applied (the practice's active patients over the simulated
+    ones, when the practice gave its own count) and the simulated active patients.
+    """
+    if how == "sum":
+        total = {k: np.sum([q[k] for q in quantities], axis=0) for k in quantities[0]}
+        quantities = [total]
+    simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
+    given = inputs.practice.active_patients
+    scale = given / simulated if given and simulated else 1.0
+    derived = [derive(_scaled(q, scale), inputs, units, tl) for q in quantities]
+    keys = derived[0].keys()
+    values = {k: mean_ci(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys}
+    return values, scale, round(simulated)
+
+
+def _scaled(q: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
+    return q if scale == 1.0 else {k: v * scale for k, v in q.items()}

@@ -1,0 +1,1 @@
+"""Tests of the reports package: ROI, comparison and audit pages, as HTML and PDF."""

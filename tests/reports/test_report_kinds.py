@@ -1,0 +1,110 @@
+"""`dentsim report` on each kind of result directory: a run, replications, a sweep, a group."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import sim.engine
+from reports.report import build_report
+from reports.results import open_results
+
+from .conftest import SWEEP_VARIANTS
+
+
+def pdf_pages(path: Path) -> int:
+    return len(re.findall(rb"/Type /Page\b", path.read_bytes()))
+
+
+def test_a_single_run_gives_html_pdf_and_one_png_per_chart(single_report, run_dir):
+    assert open_results(run_dir).kind == "single"
+    html = single_report.html.read_text()
+    assert single_report.kind == "single"
+    assert pdf_pages(single_report.pdf) == 4  # two ROI pages, the audit, the rules
+    names = {p.name for p in single_report.charts}
+    assert {"revenue_by_month.png", "funnel.png", "kpi_bands.png", "optout_trend.png",
+            "contacts_by_week.png", "contacts_by_hour.png"} <= names  # fmt: skip
+    for p in single_report.charts:
+        assert p.read_bytes().startswith(b"\x89PNG")
+    for heading in ("What the AI returned", "Recovered revenue by use case", "Assumptions",
+                    "Compliance audit", "Rules in force", "All KPIs"):  # fmt: skip
+        assert heading in html
+
+
+def test_the_audit_page_counts_every_contact_of_the_run(single_report, run_dir):
+    attempts = json.loads((run_dir / "run.json").read_text())["event_counts"]["attempts"]
+    html = single_report.html.read_text()
+    assert re.search(rf"\d[\d,]* violations? in {attempts:,} contacts", html)
+    assert "federal_calling_window" in html and "47 CFR 64.1200(c)(1)" in html
+
+
+def test_a_report_reads_results_and_never_simulates(run_dir, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report ran a simulation")
+
+    monkeypatch.setattr(sim.engine, "simulate_practice", refuse)
+    monkeypatch.setattr("sim.experiment.simulate_practice", refuse)
+    assert build_report(run_dir, tmp_path).html.is_file()
+
+
+def test_a_replicated_run_reports_means_with_intervals(replicated_dir, tmp_path):
+    files = build_report(replicated_dir, tmp_path)
+    assert files.kind == "replicated"
+    html = files.html.read_text()
+    assert "3 (figures are means with 95 % intervals)" in html
+    # the revenue table shows an interval under each realised figure
+    assert re.search(r'class="ci">\$[\d,]+ to \$[\d,]+</span>', html)
+    assert "violations in" in html and "across 3 replications" in html
+
+
+def test_a_sweep_reports_the_comparison_table_and_the_pareto_front(sweep_dir, tmp_path):
+    files = build_report(sweep_dir, tmp_path)
+    assert files.kind == "sweep"
+    html = files.html.read_text()
+    for name in SWEEP_VARIANTS:
+        assert name in html
+    assert "Pareto" in html and "(base)" in html
+    assert "&Delta; +11" in html  # best_hour books 11 more than the base
+    assert {p.name for p in files.charts} == {"pareto.png", "kpis_by_variant.png"}
+    assert pdf_pages(files.pdf) == 2
+    assert "Pareto front: sms_first, best_hour" in files.headline
+
+
+def test_a_sweep_is_found_by_sweep_json_without_run_json(sweep_dir):
+    assert not (sweep_dir / "run.json").exists()
+    assert open_results(sweep_dir).kind == "sweep"
+
+
+def test_a_group_sums_its_practices(group_dir, run_dir, tmp_path):
+    from reports.report import _run_report
+    from reports.roi import load_roi_inputs
+
+    inputs = load_roi_inputs(None)
+    one, _, _ = _run_report(open_results(run_dir), inputs, None)
+    two, _, _ = _run_report(open_results(group_dir), inputs, None)
+    assert one.roi is not None and two.roi is not None
+    booked_one = one.roi["total"]["booked"]
+    booked_two = two.roi["total"]["booked"]
+    as_number = lambda text: float(text.replace("$", "").replace(",", ""))  # noqa: E731
+    assert as_number(booked_two) == pytest.approx(2 * as_number(booked_one), abs=2)
+    files = build_report(group_dir, tmp_path)
+    html = files.html.read_text()
+    assert "2 (figures are sums over the group)" in html
+    assert "across 2 practices" in html
+
+
+def test_a_sweep_reads_the_pareto_front_from_an_object_and_the_named_base(tmp_path):
+    from reports.sweep import read_sweep
+
+    from .conftest import write_sweep
+
+    root = write_sweep(tmp_path / "sw")
+    (root / "pareto.json").write_text(json.dumps({"scope": "overall", "front": ["best_hour"]}))
+    manifest = json.loads((root / "sweep.json").read_text())
+    manifest.update({"base": "scenarios/baseline.yaml", "base_variant": "base"})
+    sweep = read_sweep(root, manifest)
+    assert sweep.pareto == ("best_hour",)
+    assert sweep.base == "base"
