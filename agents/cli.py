@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,47 +9,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from agents.conformance import AgentFactory, CaseResult, load_cases, run_suite, write_reports
+from agents.conformance import CaseResult, load_cases, run_suite, write_reports
+from agents.loading import load_factory
 from agents.patients import load_personas
 from sim.errors import InputError
-
-
-def load_factory(ref: str) -> AgentFactory:
-    """`package.module:factory` -> the callable (the current folder is importable)."""
-    module_name, sep, attr = ref.partition(":")
-    if not sep or not module_name or not attr:
-        raise InputError(f"{ref}: expected MODULE:FACTORY, e.g. agents.scripted:make_agent")
-    if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
-    try:
-        module = importlib.import_module(module_name)
-    except InputError:
-        raise
-    except Exception as e:  # any import failure of user code is bad input, not a crash
-        raise InputError(
-            f"{ref}: cannot import module '{module_name}': {type(e).__name__}: {e}"
-        ) from None
-    target: object = module
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            raise InputError(f"{ref}: module '{module_name}' has no attribute '{attr}'")
-        target = getattr(target, part)
-    if not callable(target):
-        raise InputError(
-            f"{ref}: '{attr}' is not callable; expected a function or class that returns an agent"
-        )
-    factory: AgentFactory = target  # type: ignore[assignment]
-    try:
-        probe = factory()
-    except InputError:
-        raise
-    except Exception:  # noqa: BLE001 - reported per case by run_case
-        return factory
-    if not callable(getattr(probe, "respond", None)):
-        raise InputError(
-            f"{ref}: the factory returned {type(probe).__name__}, which has no respond(context, utterance) method"
-        )
-    return factory
 
 
 def print_report(results: Sequence[CaseResult], console: Console) -> None:

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from agents.dialogue import play_call
 from agents.loading import (
+    AgentFactory,
     KeyPath,
     StrictModel,
     builtin_dir,
@@ -48,7 +49,6 @@ from agents.protocol import (
     OUTCOMES,
     PATIENT_INTENTS,
     USE_CASES,
-    Agent,
     CallContext,
     CallResult,
     Patient,
@@ -682,9 +682,6 @@ def _check_red_flag(turns: Sequence[Turn]) -> CheckResult:
 
 
 # ---------------------------------------------------------------- running
-
-
-AgentFactory = Callable[[], Agent]
 
 
 def run_case(case: Case, factory: AgentFactory, max_turns: int = 30) -> CaseResult:

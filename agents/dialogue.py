@@ -15,7 +15,9 @@ from agents.protocol import (
     AgentTurn,
     CallContext,
     CallResult,
+    Decisions,
     Patient,
+    Slot,
     Turn,
 )
 
@@ -188,3 +190,63 @@ def _purpose_outcome(purpose: str, actions: list[Action], overall: str) -> str:
         if kind in kinds:
             return outcome
     return "not_reached" if overall in _PER_PURPOSE_OUTCOMES else overall
+
+
+def decided_call(
+    decisions: Decisions,
+    purposes: tuple[str, ...],
+    offered: tuple[Slot, ...],
+    answered_by: str,
+    duration_s: float,
+    pick: float,
+) -> CallResult:
+    """A call's result without its words: what an ideal agent does with the patient's decisions.
+
+    For runs that need outcomes, not transcripts (large sweeps and groups): the same actions
+    a conforming agent records, so both paths book, confirm, transfer and opt out alike.
+    `pick` in [0, 1) chooses among the offered slots.
+    """
+    actions: list[Action] = []
+    outcomes: list[tuple[str, str]] = []
+    if answered_by == "stranger":
+        actions.append(Action("wrong_number"))
+        outcomes = [(p, "wrong_person") for p in purposes]
+    elif answered_by != "patient":
+        actions.append(Action("leave_message"))
+        outcomes = [(p, "message_left") for p in purposes]
+    elif decisions.opt_out == "hard":
+        actions.append(Action("opt_out"))
+        outcomes = [(p, "opt_out") for p in purposes]
+    else:
+        booked = False
+        for p in purposes:
+            if p in ("recall", "reactivation", "treatment_plan"):
+                if decisions.opt_out == "soft":
+                    outcome = "soft_opt_out"
+                elif decisions.accept and offered and not booked:
+                    slot = offered[int(pick * len(offered))]
+                    actions.append(Action("book", slot.slot_id, None, p))
+                    outcome, booked = "booked", True
+                else:
+                    outcome = "declined"
+            elif p == "confirmation":
+                outcome = "confirmed" if decisions.confirm else "cancelled"
+                actions.append(Action("confirm" if decisions.confirm else "cancel", purpose=p))
+            elif p == "post_op":
+                outcome = "transfer" if decisions.red_flag else "checked_in"
+                actions.append(
+                    Action("transfer", target="clinical", purpose=p)
+                    if decisions.red_flag
+                    else Action("check_in", purpose=p)
+                )
+            else:
+                outcome = "completed"
+            outcomes.append((p, outcome))
+        if decisions.opt_out == "soft":
+            actions.append(Action("soft_opt_out"))
+    overall = outcomes[0][1] if outcomes else "completed"
+    booked_ids = tuple(a.slot_id for a in actions if a.kind == "book" and a.slot_id)
+    return CallResult(
+        overall, (), tuple(actions), duration_s, answered_by, answered_by == "patient", booked_ids,
+        tuple(outcomes),
+    )  # fmt: skip

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from sim.errors import InputError
 from sim.yamlio import Scalar, read_yaml, validate_data
+
+if TYPE_CHECKING:
+    from agents.protocol import Agent
+
+AgentFactory = Callable[[], "Agent"]
 
 M = TypeVar("M", bound=BaseModel)
 KeyPath = tuple[str | int, ...]
@@ -129,3 +135,47 @@ def unknown(what: str, name: Any, known: Iterable[str]) -> str:
         return f"unknown {what} '{name}'; did you mean '{hint[0]}'?"
     listed = ", ".join(options[:30]) + (", ..." if len(options) > 30 else "")
     return f"unknown {what} '{name}'; expected one of: {listed}"
+
+
+def load_factory(ref: str) -> AgentFactory:
+    """`package.module:factory` -> the callable (the current folder is importable)."""
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise InputError(f"{ref}: expected MODULE:FACTORY, e.g. agents.scripted:make_agent")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except InputError:
+        raise
+    except Exception as e:  # any import failure of user code is bad input, not a crash
+        raise InputError(
+            f"{ref}: cannot import module '{module_name}': {type(e).__name__}: {e}"
+        ) from None
+    target: object = module
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise InputError(f"{ref}: module '{module_name}' has no attribute '{attr}'")
+        target = getattr(target, part)
+    if not callable(target):
+        raise InputError(
+            f"{ref}: '{attr}' is not callable; expected a function or class that returns an agent"
+        )
+    factory: AgentFactory = target  # type: ignore[assignment]
+    try:
+        probe = factory()
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - reported per case by run_case
+        return factory
+    if not callable(getattr(probe, "respond", None)):
+        raise InputError(
+            f"{ref}: the factory returned {type(probe).__name__}, which has no respond(context, utterance) method"
+        )
+    return factory
+
+
+def load_agent(ref: str) -> Agent:
+    """The agent that `MODULE:FACTORY` makes (bad references are InputError, exit 2)."""
+    agent: Agent = load_factory(ref)()
+    return agent

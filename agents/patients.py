@@ -32,6 +32,7 @@ from agents.protocol import (
     PATIENT_INTENTS,
     AgentTurn,
     CallContext,
+    Decisions,
     PatientTraits,
     Utterance,
 )
@@ -358,6 +359,7 @@ def spoken_date(iso: str, language: str) -> str:
 
 
 def _trait_changes(traits: PatientTraits) -> tuple[float, ...]:
+    """How far the traits are from the reference, rounded so that reply tables can be shared."""
     out = []
     for name, ref in TRAIT_REFERENCE.items():
         value = getattr(traits, name)
@@ -365,7 +367,13 @@ def _trait_changes(traits: PatientTraits) -> tuple[float, ...]:
             out.append(math.log(value / (1 - value)) - math.log(ref / (1 - ref)))
         else:
             out.append(value - ref)
-    return tuple(out)
+    return tuple(round(c, 2) for c in out)
+
+
+# reply tables by (persona, dialogue state, rounded trait changes), shared by every call
+_TABLES: dict[
+    tuple[int, str, tuple[float, ...]], tuple[tuple[str, ...], list[float], tuple[float, ...]]
+] = {}
 
 
 class PersonaPatient:
@@ -381,13 +389,16 @@ class PersonaPatient:
         self._asked: dict[str, int] = {}
 
     def _table(self, state: str) -> tuple[tuple[str, ...], list[float], tuple[float, ...]]:
-        intents, base, tilts = self.persona.replies[state]
-        changes = self._changes
-        weights = tuple(
-            b * math.exp(sum(k * c for k, c in zip(tilt, changes, strict=True)))
-            for b, tilt in zip(base, tilts, strict=True)
-        )
-        table = (intents, _cumulative(list(weights)), weights)
+        key = (id(self.persona), state, self._changes)
+        table = _TABLES.get(key)
+        if table is None:
+            intents, base, tilts = self.persona.replies[state]
+            changes = self._changes
+            weights = tuple(
+                b * math.exp(sum(k * c for k, c in zip(tilt, changes, strict=True)))
+                for b, tilt in zip(base, tilts, strict=True)
+            )
+            table = _TABLES[key] = (intents, _cumulative(list(weights)), weights)
         self._tables[state] = table
         return table
 
@@ -513,3 +524,65 @@ def pick_persona(
         personas.mix.get((answered_by, language)) or personas.mix[(answered_by, "en")]
     )
     return names[min(bisect.bisect_right(cumulative, rng.random()), len(names) - 1)]
+
+
+# replies that carry a decision: a persona's own choice among them is replaced by the decided one
+DECIDING = frozenset(
+    {
+        "accept_slot", "other_time", "decline", "confirm", "cancel", "reschedule",
+        "symptoms_ok", "symptoms_minor", "red_flag", "opt_out", "soft_opt_out",
+        "hang_up", "callback_later",
+    }
+)  # fmt: skip
+
+
+class SteeredPatient:
+    """A persona patient whose decisions are given (see `Decisions`); one per call."""
+
+    __slots__ = ("inner", "answered_by", "decisions", "_spoke")
+
+    def __init__(self, inner: PersonaPatient, decisions: Decisions):
+        self.inner = inner
+        self.answered_by = inner.answered_by
+        self.decisions = decisions
+        self._spoke = False
+
+    def reply(
+        self, context: CallContext, turn: AgentTurn | None, rng: np.random.Generator
+    ) -> Utterance:
+        said = self.inner.reply(context, turn, rng)
+        d = self.decisions
+        if turn is None:  # picking up: decisions come later
+            return self._say("hello", context, rng) if said.intent in DECIDING else said
+        if d.opt_out == "hard" and not self._spoke:
+            self._spoke = True
+            return self._say("opt_out", context, rng)
+        self._spoke = True
+        if said.intent not in DECIDING:
+            return said
+        if turn.intent == "offer_slots":
+            if d.opt_out == "soft":
+                return self._say("soft_opt_out", context, rng)
+            if d.accept and turn.slots:
+                slot = turn.slots[int(rng.random() * len(turn.slots))]
+                return self._say("accept_slot", context, rng, slot.slot_id, slot.label)
+            return self._say("decline", context, rng)
+        if turn.intent == "ask_confirmation":
+            return self._say("confirm" if d.confirm else "cancel", context, rng)
+        if turn.intent == "check_symptoms":
+            return self._say("red_flag" if d.red_flag else "symptoms_ok", context, rng)
+        return self._say("affirm", context, rng)
+
+    def _say(
+        self, intent: str, context: CallContext, rng: np.random.Generator,
+        slot_id: str | None = None, slot_label: str = "",
+    ) -> Utterance:  # fmt: skip
+        persona = self.inner.persona
+        texts = persona.texts.get(intent)
+        if texts:
+            text = texts[int(rng.random() * len(texts))]
+            template = text.template
+            if text.formatted:
+                template = _fill(template, context, persona.language, slot_label)
+            return Utterance(intent, template, slot_id)
+        return Utterance(intent, default_text(intent, persona.language), slot_id)

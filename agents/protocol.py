@@ -262,3 +262,17 @@ class Patient(Protocol):
     ) -> Utterance:
         """The reply to the agent's `turn`; `turn` is None when the phone has just been answered."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    """What a patient has decided before the call, from their calibrated behaviour.
+
+    The simulation decides these (opt-out hazards from fatigue, acceptance from traits); the
+    persona says them in its own words and leaves every other reply to its character.
+    """
+
+    opt_out: str | None = None  # "hard" | "soft" | None
+    accept: bool = False  # takes an offered slot
+    confirm: bool = True  # keeps the appointment
+    red_flag: bool = False  # reports a red-flag symptom after a procedure

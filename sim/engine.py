@@ -30,6 +30,7 @@ class PracticeRun:
     practice: Practice
     patients: Patients
     tables: dict[str, pa.Table]
+    transcripts: list[dict[str, Any]]  # one per answered call (empty when switched off)
 
 
 @dataclass(slots=True)
@@ -73,7 +74,7 @@ def simulate_practice(
         env.run(until=min(day, scenario.days) * 86_400)
         if progress is not None:
             progress(min(day, scenario.days))
-    return PracticeRun(practice, patients, model.recorder.tables())
+    return PracticeRun(practice, patients, model.recorder.tables(), model.recorder.transcripts)
 
 
 def mornings(w: World) -> Process:

@@ -132,6 +132,7 @@ class Recorder:
     epoch_s: int
     id_base: int = 0
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    transcripts: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rows = {name: [] for name in SCHEMAS}
@@ -234,10 +235,24 @@ def write_json(data: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
+    """One JSON object a line, keys in their given order: the same rows give the same bytes."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+            f.write("\n")
+    os.replace(tmp, path)
+
+
 def write_run(
-    out_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], kpis: dict[str, Any]
+    out_dir: Path,
+    tables: dict[str, pa.Table],
+    manifest: dict[str, Any],
+    kpis: dict[str, Any],
+    transcripts: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write a run directory: every table as Parquet, then kpis.json, then run.json last.
+    """Write a run directory: every table as Parquet, transcripts, kpis.json, run.json last.
 
     run.json is written last, so a directory with a run.json holds a complete run.
     """
@@ -247,5 +262,7 @@ def write_run(
         stale.unlink()
     for name, table in tables.items():
         write_parquet(table, out_dir / f"{name}.parquet")
+    if transcripts is not None:
+        write_jsonl(transcripts, out_dir / "transcripts.jsonl")
     write_json(kpis, out_dir / "kpis.json")
     write_json(manifest, out_dir / "run.json")

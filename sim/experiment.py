@@ -107,7 +107,8 @@ def write_practice_run(
         "event_counts": {name: t.num_rows for name, t in tables.items()},
         "timings_s": {"simulate": round(simulated - started, 4)},
     }
-    write_run(out_dir, tables, manifest, kpis)
+    transcripts = run.transcripts if scenario.dialogue.transcripts else None
+    write_run(out_dir, tables, manifest, kpis, transcripts)
     manifest["timings_s"]["total"] = round(time.perf_counter() - started, 4)
     return RunResult(out_dir, kpis, manifest), tables
 

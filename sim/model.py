@@ -7,9 +7,30 @@ campaigns, gate); `sim/engine.py` only decides *when* these methods run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
+from agents.amd import AmdModel, detect, load_amd_model
+from agents.dialogue import decided_call, play_call
+from agents.loading import load_agent
+from agents.patients import (
+    Decisions,
+    PersonaSet,
+    SteeredPatient,
+    load_personas,
+    make_patient,
+    pick_persona,
+)
+from agents.protocol import (
+    Agent,
+    CallContext,
+    CallResult,
+    Patient,
+    PatientTraits,
+    PatientView,
+    Slot,
+)
 from agents.voicemail import render_optout_confirmation, render_sms, render_voicemail
 from sim import behaviour, campaigns, streams, telephony
 from sim.behaviour import Traits
@@ -22,7 +43,7 @@ from sim.pms import Appointment, PracticeState
 from sim.population import Patients, Practice
 from sim.rules.gate import Gate
 from sim.rules.model import load_rules
-from sim.scenario import WEEKDAYS, Scenario, minutes_of
+from sim.scenario import WEEKDAYS, DialogueConfig, Scenario, minutes_of
 
 OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
 OPTOUT_CONFIRMATION = "optout_confirmation"
@@ -80,6 +101,45 @@ class Facts:
         )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class Talk:
+    """Who talks on answered calls: the scenario's agent, the personas, the AMD model."""
+
+    agent: Agent
+    personas: PersonaSet
+    amd: AmdModel
+    play: bool
+    words_per_minute: float
+    max_turns: int
+    transcripts: bool
+
+    @classmethod
+    @lru_cache(maxsize=8)  # agents are pure: one serves every practice of a process
+    def of(cls, cfg: DialogueConfig) -> Talk:
+        return cls(
+            load_agent(cfg.agent), load_personas(), load_amd_model(), cfg.play, cfg.words_per_minute,
+            cfg.max_turns, cfg.transcripts,
+        )  # fmt: skip
+
+
+def transcript(attempt_id: int, call: CallResult) -> dict[str, object]:
+    """One line of transcripts.jsonl; each agent turn says whether identity was verified yet."""
+    verified, turns = False, []
+    for turn in call.turns:
+        turns.append({"speaker": turn.speaker, "intent": turn.intent, "text": turn.text,
+                      "t_s": round(turn.t_s, 1), "verified": verified})  # fmt: skip
+        if (
+            turn.speaker == "patient"
+            and turn.intent == "verify_ok"
+            and call.answered_by == "patient"
+        ):
+            verified = verified or any(
+                t.intent == "verify_identity" for t in call.turns[: len(turns)]
+            )
+    return {"attempt_id": attempt_id, "answered_by": call.answered_by, "outcome": call.outcome,
+            "turns": turns}  # fmt: skip
+
+
 @dataclass(slots=True)
 class PracticeModel:
     scenario: Scenario
@@ -100,6 +160,7 @@ class PracticeModel:
     rng_clinical: streams.Draws
     facts: Facts
     gate: Gate
+    talk: Talk
 
     @classmethod
     def build(
@@ -141,6 +202,7 @@ class PracticeModel:
             streams.draws(seed, "clinical", practice_index),
             Facts.of(patients, traits),
             Gate(load_rules(scenario.rules_file), clock, scenario, patients, practice),
+            Talk.of(scenario.dialogue),
         )  # fmt: skip
 
     # --- the PMS as it stands at the start ---------------------------------------------------
@@ -251,92 +313,190 @@ class PracticeModel:
         )
         placed = Placed(duration_s=dial.ring_s)
         result, message, outcomes = dial.result, "", ["no_contact"] * len(touch.items)
-        if dial.result == "wrong_number":
-            outcomes = ["wrong_number"] * len(touch.items)
-            for p in touch.patients:
-                self.state.wrong_number[p] = True
-        elif dial.result == "machine":
-            placed.duration_s += int(cfg.amd_decision_s)
+        answered_by = dial.answered_by
+        gen = self.rng_dialogue.gen
+        if dial.result == "machine":
+            amd = detect(self.talk.amd, True, gen)
+            placed.duration_s += int(
+                amd.message_delay_s if amd.verdict == "machine" else amd.delay_s
+            )
             message = render_voicemail(self.practice.name, self.practice.phone, touch.purposes)
             withheld = self.gate.message(touch, message) if self._leave_voicemail(touch) else "no"
-            if withheld is None:
+            if withheld is None and amd.voicemail in ("delivered", "clipped"):
                 result = "voicemail"
                 placed.duration_s += cfg.voicemail_s
-                outcomes = ["message_left"] * len(touch.items)
+                outcomes = [
+                    "message_left" if amd.voicemail == "delivered" else "message_clipped"
+                ] * len(touch.items)
                 self._after_message(touch, now, placed, "voicemail")
             else:
                 message = ""
                 result = "no_answer"
                 self._press(touch, now, "no_answer")
-                if withheld != "no":
+                if withheld not in (None, "no"):
                     self._defer(touch, now, withheld, None, action="message_withheld")
-        elif dial.answered_by == "household":
-            placed.duration_s += behaviour.call_duration_s(
-                self.rng_dialogue, cfg.answered_call_s / 3
-            )
-            outcomes = ["message_left"] * len(touch.items)
-            self._after_message(touch, now, placed, "household")
-        elif dial.result == "answered":
-            placed.duration_s += behaviour.call_duration_s(self.rng_dialogue, cfg.answered_call_s)
-            outcomes = self._converse(touch, now, placed)
-            limit = self.gate.max_call_s(touch)
-            if limit is not None:  # the agent wraps up within the exemption's limit
-                placed.duration_s = min(placed.duration_s, limit)
+        elif dial.result in ("answered", "wrong_number"):
+            amd = detect(self.talk.amd, False, gen)
+            placed.duration_s += int(amd.delay_s)
+            if amd.person_hung_up:
+                outcomes = ["hung_up"] * len(touch.items)
+                self._press(touch, now, "no_answer")
+            else:
+                outcomes = self._dialogue(touch, now, answered_by, placed)
+            if dial.result == "wrong_number":  # the call's disposition marks the number in the PMS
+                for p in touch.patients:
+                    self.state.wrong_number[p] = True
         else:
             self._press(touch, now, "no_answer")
+        limit = self.gate.max_call_s(touch)
+        if limit is not None:  # the agent wraps up within the exemption's limit
+            placed.duration_s = min(placed.duration_s, limit)
         self._attempt(
-            touch, now, "voice", result, dial.answered_by, placed.duration_s, message, outcomes
+            touch, now, "voice", result, answered_by, placed.duration_s, message, outcomes
         )
         return placed
 
-    def _converse(self, touch: Touch, now: float, placed: Placed) -> list[str]:
-        """A live conversation with the patient about every item the contact carries."""
-        patient = touch.patient
-        self._press(touch, now, "answered")
-        choice = self._opt_out_choice(patient)
-        if choice == "hard":
-            self._opt_out(patient, now, "voice", "all", "spoken", "please stop calling me")
-            return ["opt_out"] * len(touch.items)
-        outcomes = []
-        for item in touch.items:
-            if choice == "soft" and item.use_case in campaigns.PAUSABLE:
-                outcomes.append("soft_opt_out")
-                continue
-            outcomes.append(self._handle(item, touch, now, placed))
-        if choice == "soft":
-            self._soft_opt_out(patient, now, "voice", "I'll call you when I'm ready")
-        return outcomes
+    def _dialogue(self, touch: Touch, now: float, answered_by: str, placed: Placed) -> list[str]:
+        """The conversation: the scenario's agent against the persona of whoever answered.
 
-    def _handle(self, item: Item, touch: Touch, now: float, placed: Placed) -> str:
-        """What the patient decides about one item, and what the practice does with it."""
-        p, use_case = item.patient, item.use_case
+        The patient's decisions (opt out, take a slot, confirm, a red flag) come from their
+        calibrated behaviour; what is *done* (booked, recorded, transferred) comes from the
+        agent's actions in the dialogue. Without `dialogue.play`, an ideal agent's actions
+        stand in for the words.
+        """
+        p = touch.patient
+        f, b = self.facts, self.scenario.behaviour
         day = self.clock.local_day(self.practice.tz, now)
-        b = self.scenario.behaviour
-        if use_case in campaigns.BOOKING:
-            if not self._still_wanted(p, use_case):
-                return "already_booked"
-            if not behaviour.accepts(self.rng_dialogue, b, use_case, self.facts.responsiveness[p]):
-                return "declined"
-            appt = self._book_use_case(p, use_case, day, now, "call")
-            if appt is None:
-                return "no_slot"
-            return "booked"
-        if use_case == CONFIRMATION:
-            appt = self.state.appointments.get(touch.appointment_id)
-            if appt is None or appt.status != "scheduled":
-                return "no_visit"
-            if self.rng_dialogue.random() < b.p_answer_confirmation_call_confirms:
+        booking = next((u for u in touch.purposes if u in campaigns.BOOKING), None)
+        decided = Decisions()
+        if answered_by == "patient":
+            self._press(touch, now, "answered")
+            decided = Decisions(
+                opt_out=self._opt_out_choice(p),
+                accept=booking is not None and behaviour.accepts(self.rng_dialogue, b, booking, f.responsiveness[p]),
+                confirm=self.rng_dialogue.random() < b.p_answer_confirmation_call_confirms,
+                red_flag=self.rng_clinical.random() < self.scenario.clinical.p_red_flag,
+            )  # fmt: skip
+        slots: dict[str, tuple[str, int, int]] = {}
+        offered: tuple[Slot, ...] = ()
+        if booking is not None and answered_by == "patient" and self._still_wanted(p, booking):
+            kind = campaigns.BOOKING[booking]
+            book = self.books["treatment" if kind == "treatment" else "hygiene"]
+            for d, s in self._offer(p, booking, day):
+                slot_id = f"{kind}:{d}:{s}"
+                slots[slot_id] = (booking, d, s)
+                offered += (Slot(slot_id, self._spoken_time(book.slot_time(d, s))),)
+        appt = (
+            self.state.appointments.get(touch.appointment_id) if touch.appointment_id >= 0 else None
+        )
+        if self.talk.play:
+            call = self._play(touch, answered_by, decided, offered, appt)
+            if self.talk.transcripts:
+                self.recorder.transcripts.append(
+                    transcript(self.recorder.next_id("attempts"), call)
+                )
+        else:
+            mean_s = self.scenario.telephony.answered_call_s / (
+                1 if answered_by == "patient" else 3
+            )
+            duration = behaviour.call_duration_s(self.rng_dialogue, mean_s)
+            call = decided_call(
+                decided, touch.purposes, offered, answered_by, duration, self.rng_dialogue.random()
+            )
+        placed.duration_s += int(call.duration_s)
+        self._act(call, touch, now, slots, appt, placed)
+        by_purpose = dict(call.purpose_outcomes)
+        return [by_purpose.get(i.use_case, call.outcome) for i in touch.items]
+
+    def _play(
+        self, touch: Touch, answered_by: str, decided: Decisions, offered: tuple[Slot, ...],
+        appt: Appointment | None,
+    ) -> CallResult:  # fmt: skip
+        """Play the call word by word with the persona of whoever answered."""
+        p = touch.patient
+        f, b = self.facts, self.scenario.behaviour
+        gen = self.rng_dialogue.gen
+        language = str(self.patients.language[p])
+        booking = next((u for u in touch.purposes if u in campaigns.BOOKING), None)
+        p_accept = b.p_accept.get(booking, 0.2) if booking else 0.2  # type: ignore[call-overload]
+        p_book = p_accept * f.responsiveness[p] / b.responsiveness_mean
+        traits = PatientTraits(
+            responsiveness=f.responsiveness[p],
+            fatigue=min(1.0, self.state.pressure[p] / (2.0 * f.annoyance_threshold[p])),
+            p_book=min(0.99, max(0.01, p_book)), p_red_flag=self.scenario.clinical.p_red_flag,
+        )  # fmt: skip
+        persona = pick_persona(answered_by, language, gen, self.talk.personas)
+        person: Patient = make_patient(persona, traits, self.talk.personas)
+        if answered_by == "patient":
+            person = SteeredPatient(person, decided)  # type: ignore[arg-type]
+        context = CallContext(
+            self.practice.name, self.practice.phone, touch.purposes,
+            PatientView(
+                str(f.patient_id[p]), str(self.patients.first_name[p]), str(self.patients.last_name[p]),
+                str(self.patients.birth_date[p]), language,
+                appointment=self._spoken_time(appt.t) if appt is not None else "",
+            ),
+            offered, self.gate.posture(touch.purposes), self.gate.max_call_s(touch),
+        )  # fmt: skip
+        return play_call(
+            self.talk.agent, person, context, gen, self.talk.max_turns, self.talk.words_per_minute
+        )
+
+    def _act(
+        self, call: CallResult, touch: Touch, now: float, slots: dict[str, tuple[str, int, int]],
+        appt: Appointment | None, placed: Placed,
+    ) -> None:  # fmt: skip
+        """Carry out what the agent did in the call: book, confirm, record, transfer."""
+        p = touch.patient
+        said = next((t.text for t in reversed(call.turns) if t.speaker == "patient"), "")
+        for action in call.actions:
+            kind = action.kind
+            if kind == "book" and action.slot_id in slots:
+                use_case, d, s = slots[action.slot_id]
+                if self._still_wanted(p, use_case) and self._book(
+                    p, campaigns.BOOKING[use_case], d, use_case, via="call", now=now, slot=(d, s)
+                ):
+                    campaigns.succeeded(self.state, use_case, p)
+            elif kind == "confirm" and appt is not None and appt.status == "scheduled":
                 appt.confirmed_via = "voice"
-                return "confirmed"
-            self._cancel(appt)
-            return "cancelled"
-        if use_case == POST_OP:
-            campaigns.succeeded(self.state, POST_OP, p)
-            if self.rng_clinical.random() < self.scenario.clinical.p_red_flag:
+            elif kind == "cancel" and appt is not None and appt.status == "scheduled":
+                self._cancel(appt)
+            elif kind == "reschedule" and appt is not None and appt.status == "scheduled":
+                self._cancel(appt)
+                moved = self._book(p, appt.kind, appt.day + 2, "reschedule", via="call", now=now)
+                if moved is not None:
+                    moved.confirmed_via = "voice"
+            elif kind == "check_in":
+                campaigns.succeeded(self.state, POST_OP, p)
+            elif kind == "transfer" and action.target == "clinical":
+                campaigns.succeeded(self.state, POST_OP, p)
                 placed.transfers.append(p)
-                return "transfer"
-            return "checked_in"
-        raise ValueError(use_case)
+            elif kind == "opt_out":
+                self._opt_out(p, now, "voice", "all", "spoken", said)
+            elif kind == "soft_opt_out":
+                self._soft_opt_out(p, now, "voice", said)
+            elif kind == "wrong_number":
+                for q in touch.patients:
+                    self.state.wrong_number[q] = True
+            elif kind == "leave_message":
+                self._after_message(touch, now, placed, "household")
+
+    def _offer(self, patient: int, use_case: str, day: int) -> list[tuple[int, int]]:
+        """The open slots the agent may offer for a booking use case."""
+        kind = campaigns.BOOKING[use_case]
+        start = day + self.scenario.book.first_bookable_day_offset
+        if use_case == RECALL:
+            start = max(start, int(self.state.recall_due_day[patient]) - 7)
+        cfg = getattr(self.scenario.campaigns, use_case)
+        book = self.books["treatment" if kind == "treatment" else "hygiene"]
+        return book.offer(start, cfg.slots_offered, cfg.booking_horizon_days, self.rng_book)
+
+    def _spoken_time(self, t: float) -> str:
+        local = self.clock.local_datetime(self.practice.tz, t)
+        hour = local.hour % 12 or 12
+        return (
+            f"{local:%A, %B} {local.day} at {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+        )
 
     def _text(self, touch: Touch, now: float, message: str) -> Placed:
         patient = touch.patient
@@ -589,18 +749,14 @@ class PracticeModel:
     def _book_use_case(
         self, patient: int, use_case: str, day: int, now: float, via: str
     ) -> Appointment | None:
-        kind = campaigns.BOOKING[use_case]
-        offset = self.scenario.book.first_bookable_day_offset
-        start = day + offset
-        if use_case == RECALL:
-            start = max(start, int(self.state.recall_due_day[patient]) - 7)
-        cfg = getattr(self.scenario.campaigns, use_case)
-        book = self.books["treatment" if kind == "treatment" else "hygiene"]
-        offered = book.offer(start, cfg.slots_offered, cfg.booking_horizon_days, self.rng_book)
+        """Book one of the slots the use case would offer (a returned message, no dialogue)."""
+        offered = self._offer(patient, use_case, day)
         if not offered:
             return None
         slot = offered[self.rng_dialogue.integers(0, len(offered))]
-        appt = self._book(patient, kind, slot[0], use_case, via=via, now=now, slot=slot)
+        appt = self._book(
+            patient, campaigns.BOOKING[use_case], slot[0], use_case, via=via, now=now, slot=slot
+        )
         if appt is not None:
             campaigns.succeeded(self.state, use_case, patient)
         return appt

@@ -120,9 +120,6 @@ class TelephonyConfig(Strict):
     ring_s: PositiveInt = 25
     voicemail_s: PositiveInt = 30
     answered_call_s: PositiveInt = Field(150, description="Mean duration of an answered call")
-    amd_decision_s: Annotated[float, Field(ge=0, le=30)] = Field(
-        3.0, description="Seconds answering-machine detection takes to decide"
-    )
 
 
 class CadenceStep(Strict):
@@ -414,6 +411,22 @@ class BehaviourConfig(Strict):
     )
 
 
+class DialogueConfig(Strict):
+    """Who plays every answered call: an agent (yours, or the scripted one) and the personas."""
+
+    agent: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")] = Field(
+        "agents.scripted:make_agent", description="MODULE:FACTORY returning the agent"
+    )
+    play: bool = Field(
+        True,
+        description="Play every answered call word by word; false: apply the patients' decisions "
+        "as an ideal agent would, without words (faster, no transcripts)",
+    )
+    words_per_minute: Annotated[float, Field(ge=60, le=300)] = 150.0
+    max_turns: Annotated[int, Field(ge=2, le=200)] = 30
+    transcripts: bool = Field(True, description="Write transcripts.jsonl")
+
+
 class DayRange(Strict):
     min: Annotated[int, Field(ge=0, le=365)]
     max: Annotated[int, Field(ge=0, le=365)]
@@ -517,6 +530,7 @@ class Scenario(Strict):
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     campaigns: CampaignsConfig
     behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
+    dialogue: DialogueConfig = Field(default_factory=DialogueConfig)
     clinical: ClinicalConfig = Field(default_factory=ClinicalConfig)
     staff: StaffConfig = Field(default_factory=StaffConfig)
     fees: FeesConfig = Field(default_factory=FeesConfig)

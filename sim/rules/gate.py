@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sim.population import Patients, Practice
 
 SEARCH_HOURS = 96  # how far ahead a time-of-day refusal looks for the next permitted hour
+CAP_MEMORY_S = 9 * DAY_S  # longer than any cap's window (7 local days, 168 h, 24 h)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Gate:
         init=False
     )  # t, day, purposes, channel
     _protected: re.Pattern[str] = field(init=False)
+    _verdicts: dict[tuple[str, tuple[str, ...], str], str | None] = field(init=False)
 
     def __post_init__(self) -> None:
         p = self.patients
@@ -64,6 +66,7 @@ class Gate:
         }
         self._hours = {}
         self._sent = defaultdict(list)
+        self._verdicts = {}
         terms = sorted(self.rules.hipaa_minimum_necessary.terms, key=len, reverse=True)
         words = "|".join(re.escape(t) + r"(?:s|es)?" for t in terms if t[:1].isalnum())
         symbols = "|".join(re.escape(t) for t in terms if not t[:1].isalnum())
@@ -224,6 +227,9 @@ class Gate:
         history = self._sent.get(touch.phone)
         if not history:
             return None
+        oldest = now - CAP_MEMORY_S
+        if history[0][0] < oldest:  # contacts older than every cap window no longer count
+            history[:] = [h for h in history if h[0] >= oldest]
         day = self._local_day(touch.patient, now)
         daily, weekly = r.healthcare_daily_cap, r.healthcare_weekly_cap
         if daily.enabled and touch.channel in daily.channels:
@@ -273,6 +279,12 @@ class Gate:
 
     def message(self, touch: Touch, text: str) -> str | None:
         """None when `text` may be left as a voicemail or sent as a text; else the refusing rule."""
+        key = (text, touch.purposes, touch.channel)
+        if key not in self._verdicts:  # a practice leaves the same few texts again and again
+            self._verdicts[key] = self._message(touch, text)
+        return self._verdicts[key]
+
+    def _message(self, touch: Touch, text: str) -> str | None:
         r = self.rules
         if r.hipaa_minimum_necessary.enabled and self._protected.search(text):
             return "hipaa_minimum_necessary"
@@ -291,6 +303,16 @@ class Gate:
             ):
                 return "exempt_identification"
         return None
+
+    def posture(self, purposes: tuple[str, ...]) -> str:
+        """The legal posture a call is made under: the strictest of its purposes'."""
+        postures = {
+            self._postures.get(u, self.rules.consent_required.default_posture) for u in purposes
+        }
+        for strictest in ("written_consent", "healthcare_consent", "healthcare_exempt"):
+            if strictest in postures:
+                return strictest
+        return self.rules.consent_required.default_posture
 
     def max_call_s(self, touch: Touch) -> int | None:
         """The longest a call may last under the postures of its purposes (None: no limit)."""
