@@ -371,6 +371,7 @@ def _trait_changes(traits: PatientTraits) -> tuple[float, ...]:
 
 
 # reply tables by (persona, dialogue state, rounded trait changes), shared by every call
+_PERSONAS: dict[int, Persona] = {}
 _TABLES: dict[
     tuple[int, str, tuple[float, ...]], tuple[tuple[str, ...], list[float], tuple[float, ...]]
 ] = {}
@@ -392,6 +393,7 @@ class PersonaPatient:
         key = (id(self.persona), state, self._changes)
         table = _TABLES.get(key)
         if table is None:
+            _PERSONAS[id(self.persona)] = self.persona  # held, so that its id is never reused
             intents, base, tilts = self.persona.replies[state]
             changes = self._changes
             weights = tuple(

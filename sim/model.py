@@ -339,7 +339,7 @@ class PracticeModel:
             amd = detect(self.talk.amd, False, gen)
             placed.duration_s += int(amd.delay_s)
             if amd.person_hung_up:
-                outcomes = ["hung_up"] * len(touch.items)
+                outcomes = ["hung_up_on_silence"] * len(touch.items)  # during machine detection
                 self._press(touch, now, "no_answer")
             else:
                 outcomes = self._dialogue(touch, now, answered_by, placed)
