@@ -379,13 +379,15 @@ class PracticeModel:
             )  # fmt: skip
         slots: dict[str, tuple[str, int, int]] = {}
         offered: tuple[Slot, ...] = ()
-        if booking is not None and answered_by == "patient" and self._still_wanted(p, booking):
-            kind = campaigns.BOOKING[booking]
+        wanted = booking is not None and answered_by == "patient" and self._still_wanted(p, booking)
+        if wanted and (self.talk.play or decided.accept):  # an ideal agent offers only to takers
+            kind = campaigns.BOOKING[booking]  # type: ignore[index]
             book = self.books["treatment" if kind == "treatment" else "hygiene"]
-            for d, s in self._offer(p, booking, day):
+            for d, s in self._offer(p, booking, day):  # type: ignore[arg-type]
                 slot_id = f"{kind}:{d}:{s}"
-                slots[slot_id] = (booking, d, s)
-                offered += (Slot(slot_id, self._spoken_time(book.slot_time(d, s))),)
+                slots[slot_id] = (booking, d, s)  # type: ignore[assignment]
+                label = self._spoken_time(book.slot_time(d, s)) if self.talk.play else slot_id
+                offered += (Slot(slot_id, label),)
         appt = (
             self.state.appointments.get(touch.appointment_id) if touch.appointment_id >= 0 else None
         )
