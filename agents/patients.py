@@ -367,11 +367,12 @@ def _trait_changes(traits: PatientTraits) -> tuple[float, ...]:
             out.append(math.log(value / (1 - value)) - math.log(ref / (1 - ref)))
         else:
             out.append(value - ref)
-    return tuple(round(c, 2) for c in out)
+    return tuple(round(c, 1) for c in out)
 
 
 # reply tables by (persona, dialogue state, rounded trait changes), shared by every call
 _PERSONAS: dict[int, Persona] = {}
+_TABLES_MAX = 20_000
 _TABLES: dict[
     tuple[int, str, tuple[float, ...]], tuple[tuple[str, ...], list[float], tuple[float, ...]]
 ] = {}
@@ -393,6 +394,8 @@ class PersonaPatient:
         key = (id(self.persona), state, self._changes)
         table = _TABLES.get(key)
         if table is None:
+            if len(_TABLES) >= _TABLES_MAX:  # a long group run meets ever new trait mixes
+                _TABLES.clear()
             _PERSONAS[id(self.persona)] = self.persona  # held, so that its id is never reused
             intents, base, tilts = self.persona.replies[state]
             changes = self._changes

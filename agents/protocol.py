@@ -225,7 +225,8 @@ class PatientTraits:
 
     At the reference values (the defaults) a persona replies with its own base weights.
     `p_book` and `p_red_flag` act on odds: for a persona whose base probability of accepting
-    an offered slot equals 0.2, the probability becomes exactly `p_book`.
+    an offered slot equals 0.2, the probability becomes `p_book` (to within the 0.1 log-odds rounding
+    that lets calls share reply tables).
     """
 
     responsiveness: float = 0.5  # [0, 1]: how readily the patient engages
