@@ -1,0 +1,124 @@
+"""Benchmark: a dental group's year on local processes or Dask; wall time and peak memory.
+
+    .venv/bin/python bench/bench_group.py [SCENARIO] [--practices N] [--workers W]
+                                          [--executor local|dask] [--keep DIR]
+
+Defaults: scenarios/dso_group.yaml (800-2,500 patients per practice) with its 20 practices;
+`--practices 1000` is the 1,000-practice target (at most 5 minutes and 2 GB with 2 workers).
+Peak memory is the largest sum of resident memory over this process and all its descendants,
+sampled every 0.2 s with psutil (each worker's own peak comes from getrusage as a cross-check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import resource
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from sim.experiment import Executor
+from sim.group import run_group
+from sim.scenario import Scenario, apply_overrides, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    wall_s: float
+    peak_tree_rss_mb: float  # parent + descendants, sampled
+    peak_worker_rss_mb: float  # the largest single child, from getrusage
+    practices: int
+    failures: int
+    disk_mb: float
+
+
+class TreeRss:
+    """Samples the summed RSS of this process and all its descendants in a thread."""
+
+    def __init__(self, interval_s: float = 0.2):
+        self.interval_s = interval_s
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a worker that just exited
+                    total += proc.memory_info().rss
+            self.peak_bytes = max(self.peak_bytes, total)
+            self._stop.wait(self.interval_s)
+
+
+def group_scenario(path: str, practices: int | None) -> Scenario:
+    scenario = load_scenario(path)
+    if practices is not None:
+        scenario = apply_overrides(scenario, {"group.practices": practices})
+    return scenario
+
+
+def measure(scenario: Scenario, executor: Executor, out_dir: Path) -> Measured:
+    """Run the group into `out_dir` and measure it."""
+    started = time.perf_counter()
+    with TreeRss() as rss:
+        result = run_group(scenario, out_dir, executor)
+    wall_s = time.perf_counter() - started
+    disk = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return Measured(
+        wall_s,
+        rss.peak_bytes / MB,
+        children_kb / 1024,
+        len(result.outcome.records),
+        len(result.outcome.failures),
+        disk / MB,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "dso_group.yaml"))
+    parser.add_argument("--practices", type=int, help="Override group.practices (e.g. 1000)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--executor", choices=["local", "dask"], default="local")
+    parser.add_argument("--keep", help="Write the group here and keep it (default: a temp dir)")
+    args = parser.parse_args()
+    scenario = group_scenario(args.scenario, args.practices)
+    executor = Executor(args.executor, args.workers)
+    out_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dentsim-group-"))
+    try:
+        m = measure(scenario, executor, out_dir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(out_dir, ignore_errors=True)
+    assert scenario.group is not None
+    print(
+        f"group {scenario.name}: {m.practices}/{scenario.group.practices} practices, "
+        f"{executor.describe()}: {m.wall_s:.1f} s wall ({m.wall_s / max(m.practices, 1):.3f} s "
+        f"per practice), peak RSS {m.peak_tree_rss_mb:.0f} MB (parent + workers), "
+        f"largest worker {m.peak_worker_rss_mb:.0f} MB, {m.disk_mb:.0f} MB on disk, "
+        f"{m.failures} failed"
+    )
+
+
+if __name__ == "__main__":
+    main()

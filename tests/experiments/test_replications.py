@@ -1,0 +1,89 @@
+"""`dentsim run --replications N`: independent replications, KPIs as means with 95 % intervals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.experiment import mean_ci, replication_seed
+from sim.scenario import Scenario, apply_overrides
+from tests.experiments.conftest import write_scenario
+
+SINGLE_RUN_FILES = ("run.json", "kpis.json", "patients.parquet", "attempts.parquet", "done.json")
+
+
+@pytest.fixture(scope="module")
+def replicated(tmp_path_factory: pytest.TempPathFactory, tiny: Scenario) -> Path:
+    folder = tmp_path_factory.mktemp("replicated")
+    scenario = write_scenario(folder / "tiny.yaml", tiny)
+    out = folder / "out"
+    args = ["run", str(scenario), "--replications", "3", "--workers", "2", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    return out
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_the_manifest_says_replicated_with_its_seeds_and_resolved_scenario(
+    replicated: Path, tiny: Scenario
+) -> None:
+    manifest = read(replicated / "run.json")
+    assert manifest["kind"] == "replicated"
+    assert manifest["replications"] == 3
+    assert manifest["seed"] == tiny.seed
+    assert manifest["seeds"] == [replication_seed(tiny.seed, r) for r in range(3)]
+    assert manifest["scenario"] == tiny.resolved()
+    assert manifest["failures"] == []
+
+
+def test_each_replication_is_a_complete_single_run_directory(replicated: Path) -> None:
+    dirs = sorted(p.name for p in (replicated / "replications").iterdir() if p.is_dir())
+    assert dirs == ["r000", "r001", "r002"]
+    for name in dirs:
+        for f in SINGLE_RUN_FILES:
+            assert (replicated / "replications" / name / f).is_file(), (name, f)
+
+
+def test_kpis_are_the_mean_and_interval_of_the_replications_kpis(replicated: Path) -> None:
+    summary = read(replicated / "kpis.json")
+    runs = [read(replicated / "replications" / f"r{r:03d}" / "kpis.json") for r in range(3)]
+    for kpi in ("attempts", "bookings", "connect_rate", "opt_out_rate"):
+        assert summary["overall"][kpi] == mean_ci([k["overall"][kpi] for k in runs])
+    recall = [k["by_use_case"].get("recall", {}).get("conversion") for k in runs]
+    assert summary["by_use_case"]["recall"]["conversion"] == mean_ci(recall)
+    assert set(summary["overall"]["bookings"]) == {"mean", "ci_low", "ci_high", "n"}
+
+
+def test_replications_are_independent_samples_with_their_own_patients(replicated: Path) -> None:
+    runs = [read(replicated / "replications" / f"r{r:03d}" / "run.json") for r in range(3)]
+    assert len({r["seed"] for r in runs}) == 3
+    patients = [(replicated / "replications" / f"r{r:03d}" / "patients.parquet") for r in range(3)]
+    assert patients[0].read_bytes() != patients[1].read_bytes()
+
+
+def test_a_rerun_with_fewer_replications_leaves_no_stale_replication(
+    tmp_path: Path, tiny: Scenario
+) -> None:
+    scenario = write_scenario(tmp_path / "tiny.yaml", apply_overrides(tiny, {"days": 30}))
+    out = tmp_path / "out"
+    for n in ("3", "2"):
+        args = ["run", str(scenario), "--replications", n, "--workers", "1", "--out", str(out)]
+        assert main([*args, "--quiet"]) == 0
+    assert sorted(p.name for p in (out / "replications").iterdir()) == ["r000", "r001"]
+    assert read(out / "kpis.json")["overall"]["attempts"]["n"] == 2
+
+
+def test_a_group_scenario_is_not_replicated(
+    tmp_path: Path, tiny: Scenario, capsys: pytest.CaptureFixture[str]
+) -> None:
+    group = apply_overrides(tiny, {"group": {"practices": 2}})
+    scenario = write_scenario(tmp_path / "group.yaml", group)
+    args = ["run", str(scenario), "--replications", "2", "--out", str(tmp_path / "out")]
+    assert main([*args, "--quiet"]) == 2
+    assert "--replications does not apply to a group scenario" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
