@@ -45,7 +45,7 @@ class Episodes:
         self.retry_day[patient] = retry_day
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one visit is one object: compared by identity
 class Appointment:
     appointment_id: int
     patient: int

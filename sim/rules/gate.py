@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -267,7 +268,7 @@ class Gate:
         self,
         history: list[tuple[float, int, str, str]],
         touch: Touch,
-        not_counted: tuple[str, ...] | list[str],
+        not_counted: tuple[str, ...],
     ) -> list[tuple[float, int, str, str]]:
         """The number's earlier contacts that count toward a cap: voice and SMS together."""
         return [h for h in history if not _only(h[2], not_counted)]
@@ -326,7 +327,9 @@ def _inside(window: LocalWindow, local_s: float) -> bool:
     return window.start_s <= local_s < window.end_s
 
 
-def _only(purposes: str, not_counted: tuple[str, ...] | list[str]) -> bool:
+@lru_cache(maxsize=4096)
+def _only(purposes: str, not_counted: tuple[str, ...]) -> bool:
+    """True when every purpose of a contact is one the cap does not count."""
     return bool(not_counted) and all(p in not_counted for p in purposes.split("|"))
 
 
