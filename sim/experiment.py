@@ -10,6 +10,7 @@ a rerun with `resume` skips every finished task. Sweeps (sim/sweep.py) and denta
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -142,6 +143,16 @@ def scenario_digest(scenario: Scenario) -> str:
 
 def run_task(task: PracticeTask) -> dict[str, Any]:
     """Worker side: simulate, write the task directory, then its done.json; return that record."""
+    try:
+        return _run_task(task)
+    finally:
+        # A practice-year leaves hundreds of MB of reference cycles (the model and its SimPy
+        # processes). Left to the generational collector, they pile up in a long-lived worker
+        # task after task; collected here, a worker's memory stays flat.
+        gc.collect()
+
+
+def _run_task(task: PracticeTask) -> dict[str, Any]:
     _injected_faults(task)
     if task.task_dir.exists():
         shutil.rmtree(task.task_dir)  # a partial directory from an interrupted attempt

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sim.calendar import DAY_S, HOUR_S, Clock, federal_holidays
