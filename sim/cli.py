@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -200,17 +200,21 @@ def schema() -> int:
     return 0
 
 
-def kpi_table(kpis: dict[str, Any], title: str) -> Table:
-    """The KPI table: one column overall, one per use case."""
+def _by_scope_table(kpis: dict[str, Any], title: str, cell: Callable[[str, Any], str]) -> Table:
+    """A KPI per row; one column overall, one per use case; `cell(key, value)` formats a value."""
     columns = {"overall": kpis["overall"], **kpis["by_use_case"]}
     table = Table(title=title)
     table.add_column("KPI")
     for name in columns:
         table.add_column(name, justify="right")
-    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
-    for key in keys:
-        table.add_row(key, *(_fmt(key, col.get(key)) for col in columns.values()))
+    for key in dict.fromkeys(k for col in columns.values() for k in col):
+        table.add_row(key, *(cell(key, col.get(key)) for col in columns.values()))
     return table
+
+
+def kpi_table(kpis: dict[str, Any], title: str) -> Table:
+    """The KPI table: one column overall, one per use case."""
+    return _by_scope_table(kpis, title, _fmt)
 
 
 def _fmt(key: str, value: Any) -> str:
@@ -293,16 +297,9 @@ def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> Table:
 
 def ci_table(summary: dict[str, Any], title: str) -> Table:
     """The replicated KPI table: mean ± 95 % half-width, overall and per use case."""
-    columns = {"overall": summary["overall"], **summary["by_use_case"]}
-    table = Table(title=title)
-    table.add_column("KPI")
-    for name in columns:
-        table.add_column(name, justify="right")
-    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
-    for key in keys:
-        entries = [col.get(key, {}) for col in columns.values()]
-        table.add_row(key, *(_fmt_ci(key, e.get("mean"), e.get("ci_high")) for e in entries))
-    return table
+    return _by_scope_table(
+        summary, title, lambda key, e: _fmt_ci(key, (e or {}).get("mean"), (e or {}).get("ci_high"))
+    )
 
 
 def _fmt_ci(key: str, mean: Any, high: Any) -> str:
