@@ -7,6 +7,7 @@ Thin by design: each process says *when* something happens and asks the practice
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -35,11 +36,42 @@ class PracticeRun:
     transcripts: list[dict[str, Any]]  # one per answered call (empty when switched off)
 
 
+class Lines:
+    """The dialer's concurrent lines: a call takes a free one at once, or waits its turn.
+
+    `simpy.Resource` with its request and release events would do the same; a practice-year
+    places some 13,000 calls and almost all find a line free, so taking one here costs no
+    event at all (about 8 % of the year's time, measured). Waiting calls are served in order.
+    """
+
+    __slots__ = ("env", "free", "waiting")
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.env = env
+        self.free = capacity
+        self.waiting: deque[simpy.Event] = deque()
+
+    def take(self) -> simpy.Event | None:
+        """None when a line is taken now; else the event that hands one over."""
+        if self.free and not self.waiting:
+            self.free -= 1
+            return None
+        handed = self.env.event()
+        self.waiting.append(handed)
+        return handed
+
+    def release(self) -> None:
+        if self.waiting:
+            self.waiting.popleft().succeed()  # the line passes straight to the next call
+        else:
+            self.free += 1
+
+
 @dataclass(slots=True)
 class World:
     env: simpy.Environment
     model: PracticeModel
-    lines: simpy.Resource
+    lines: Lines
     staff: simpy.Resource
 
     def follow(self, placed: Placed | None) -> None:
@@ -66,7 +98,7 @@ def simulate_practice(
     world = World(
         env,
         model,
-        simpy.Resource(env, scenario.telephony.lines),
+        Lines(env, scenario.telephony.lines),
         simpy.Resource(env, scenario.staff.clinical_staff),
     )
     model.initial_visits()
@@ -91,12 +123,12 @@ def mornings(w: World) -> Process:
         t = model.clock.at_local(model.practice.tz, day, planning_minute)
         if t > w.env.now:
             yield w.env.timeout(t - w.env.now)
-        texts = []
+        calls: list[Touch] = []
+        texts: list[Touch] = []
         for touch in model.planner.plan_day(model.state, day, w.env.now):
-            if touch.channel == "voice":
-                w.env.process(call_process(w, touch))
-            else:
-                texts.append(touch)
+            (calls if touch.channel == "voice" else texts).append(touch)
+        if calls:
+            w.env.process(dialer_process(w, calls))
         if texts:
             w.env.process(texts_process(w, texts))
         model.self_bookings(day)
@@ -113,22 +145,42 @@ def closings(w: World) -> Process:
             w.follow(model.attend(appt))
 
 
-def call_process(w: World, touch: Touch) -> Process:
-    """A call waits for its hour and a free line, then is placed and holds the line.
+def dialer_process(w: World, calls: list[Touch]) -> Process:
+    """The day's calls in time order: each waits for its hour and a free line, then is placed."""
+    env = w.env
+    for touch in calls:
+        if touch.t > env.now:
+            yield env.timeout(touch.t - env.now)
+        handed = w.lines.take()
+        if handed is not None:
+            yield handed  # every line busy: this call, and the later ones, wait their turn
+        dial(w, touch)
 
-    When the gate defers it, the line is freed and the call waits for the permitted hour.
-    """
-    yield w.env.timeout(touch.t - w.env.now)
-    while True:
-        with w.lines.request() as line:
-            yield line
-            placed = w.model.place(touch, w.env.now)
-            if placed is None:
-                return
-            if not isinstance(placed, Deferred):
-                yield w.env.timeout(placed.duration_s)
-                break
-        yield w.env.timeout(placed.retry_at - w.env.now)
+
+def retry_process(w: World, touch: Touch, delay_s: float) -> Process:
+    """A call the gate deferred waits for the permitted hour and a free line again."""
+    yield w.env.timeout(delay_s)
+    handed = w.lines.take()
+    if handed is not None:
+        yield handed
+    dial(w, touch)
+
+
+def dial(w: World, touch: Touch) -> None:
+    """Place a call on the line just taken; the line is held until the call ends."""
+    env = w.env
+    placed = w.model.place(touch, env.now)
+    if placed is None:
+        w.lines.release()
+    elif isinstance(placed, Deferred):
+        w.lines.release()
+        env.process(retry_process(w, touch, placed.retry_at - env.now))
+    else:
+        env.timeout(placed.duration_s).callbacks.append(lambda _: hang_up(w, placed))
+
+
+def hang_up(w: World, placed: Placed) -> None:
+    w.lines.release()
     w.follow(placed)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from sim import campaigns
 from sim.behaviour import Traits
 from sim.calendar import Clock
+from sim.campaigns import POST_OP
 from sim.pms import Appointment, PracticeState
 from sim.population import Patients
 from sim.scenario import WEEKDAYS, Scenario, minutes_of
@@ -79,6 +80,10 @@ class Planner:
     _can_text: np.ndarray = field(init=False)
     _enabled: tuple[str, ...] = field(init=False)
     _phone_id: np.ndarray = field(init=False)
+    _phones: list[str] = field(init=False)
+    _homes: list[str] = field(init=False)
+    _caps: dict[str, int] = field(init=False)  # use case -> its weekly cap per patient
+    _channels: dict[str, tuple[str, ...]] = field(init=False)  # use case -> channel per step
 
     def __post_init__(self) -> None:
         strategy = self.scenario.strategy
@@ -91,6 +96,16 @@ class Planner:
         c = self.scenario.campaigns
         self._enabled = tuple(u for u in campaigns.CADENCED if getattr(c, u).enabled)
         self._phone_id = np.unique(self.patients.phone, return_inverse=True)[1]
+        self._phones = self.patients.phone.tolist()
+        self._homes = self.patients.tz_address.tolist()
+        self._caps = {
+            u: getattr(c, u).cap_per_week
+            for u in self._enabled
+            if u != POST_OP and getattr(c, u).cap_per_week is not None
+        }
+        self._channels = {
+            u: tuple(str(step.channel) for step in getattr(c, u).cadence) for u in self._enabled
+        }
 
     def calls_today(self, day: int) -> bool:
         if self.clock.weekday(day) not in self._call_days:
@@ -140,17 +155,20 @@ class Planner:
             today |= phone_due[self._phone_id]
         for d in found:
             keep = today[d.patients]
+            cap = self._caps.get(d.use_case)
+            if cap is not None:  # the use case's own weekly cap
+                keep &= state.touches_in_week(d.use_case, day, d.patients) < cap
+            use_case = d.use_case
             for patient, step, due_day in zip(
                 d.patients[keep].tolist(),
                 d.steps[keep].tolist(),
                 d.due_days[keep].tolist(),
                 strict=True,
             ):
-                item = Item(patient, d.use_case, step)
                 if due_day <= day:
-                    due_today.append(item)
+                    due_today.append(Item(patient, use_case, step))
                 else:
-                    upcoming[patient].append(item)
+                    upcoming[patient].append(Item(patient, use_case, step))
         candidates = np.flatnonzero(today)
         week_all = dict(
             zip(
@@ -159,77 +177,49 @@ class Planner:
                 strict=True,
             )
         )
-        week_by_case = {
-            u: dict(
-                zip(
-                    candidates.tolist(),
-                    state.touches_in_week(u, day, candidates).tolist(),
-                    strict=True,
-                )
-            )
-            for u in self._enabled
-        }
-        caps = {
-            u: getattr(self.scenario.campaigns, u).cap_per_week
-            for u in self._enabled
-            if u != campaigns.POST_OP
-        }
-
-        def allowed(item: Item) -> bool:
-            cap = caps.get(item.use_case)
-            return cap is None or week_by_case[item.use_case][item.patient] < cap
-
-        groups: dict[str, list[Item]] = defaultdict(list)
+        weekly_cap = strategy.weekly_cap_per_patient
+        phones = self._phones
+        groups: dict[object, list[Item]] = defaultdict(list)
         for item in due_today:
-            if not allowed(item):
-                continue
-            key = (
-                self.patients.phone[item.patient]
-                if strategy.combine
-                else f"{item.patient}/{item.use_case}"
-            )
+            key = phones[item.patient] if strategy.combine else (item.patient, item.use_case)
             groups[key].append(item)
         touches = []
         for items in groups.values():
-            if strategy.combine:
+            if strategy.combine and upcoming:
                 covered = {i.patient for i in items}
                 have = {(i.patient, i.use_case) for i in items}
                 for p in sorted(covered):
                     for extra in upcoming.get(p, ()):
-                        if (p, extra.use_case) not in have and allowed(extra):
+                        if (p, extra.use_case) not in have:
                             items.append(extra)
                             have.add((p, extra.use_case))
-            items = [
-                i
-                for i in items
-                if i.use_case == campaigns.POST_OP
-                or week_all[i.patient] < strategy.weekly_cap_per_patient
-            ]
+            items = [i for i in items if i.use_case == POST_OP or week_all[i.patient] < weekly_cap]
             if not items:
                 continue
             touch = self._touch(state, items, day, now)
             if touch is not None:
                 touches.append(touch)
-                for p in {i.patient for i in items}:
+                for p in touch.patients:
                     week_all[p] += 1
         return touches
 
     def _touch(self, state: PracticeState, items: list[Item], day: int, now: float) -> Touch | None:
         primary = items[0]
-        wanted = self._step_channel(primary)
+        channels = self._channels[primary.use_case]
+        wanted = channels[min(primary.step, len(channels) - 1)]
         channel = self.channel_for(state, primary.patient, wanted)
         if channel is None:
             return None
-        zones = tuple(sorted({z for i in items for z in self.zones[i.patient]}))
+        if len(items) == 1:
+            zones = self.zones[primary.patient]
+        else:
+            zones = tuple(sorted({z for i in items for z in self.zones[i.patient]}))
         t = self.pick_time(zones, day, now, primary.patient)
         if t is None:
             return None
-        phone = str(self.patients.phone[primary.patient])
-        return touch(primary.patient, phone, channel, t, day, zones, tuple(items))
-
-    def _step_channel(self, item: Item) -> str:
-        cfg = getattr(self.scenario.campaigns, item.use_case)
-        return str(cfg.cadence[min(item.step, len(cfg.cadence) - 1)].channel)
+        return touch(
+            primary.patient, self._phones[primary.patient], channel, t, day, zones, tuple(items)
+        )
 
     def channel_for(self, state: PracticeState, patient: int, wanted: str) -> str | None:
         """The cadence's channel; a call where the number on file cannot take texts."""
@@ -244,7 +234,7 @@ class Planner:
         if hi - lo < MIN_WINDOW_S:
             return None
         strategy = self.scenario.strategy
-        home = str(self.patients.tz_address[patient])
+        home = self._homes[patient]
         u = self.rng.random()
         if strategy.dial_time == "best_hour":
             target = (

@@ -52,6 +52,8 @@ class Gate:
     )  # t, day, purposes, channel
     _protected: re.Pattern[str] = field(init=False)
     _verdicts: dict[tuple[str, tuple[str, ...], str], str | None] = field(init=False)
+    _consents: dict[tuple[object, ...], bool] = field(init=False)
+    _state_capped: list[bool] = field(init=False)
 
     def __post_init__(self) -> None:
         p = self.patients
@@ -68,6 +70,9 @@ class Gate:
         self._hours = {}
         self._sent = defaultdict(list)
         self._verdicts = {}
+        self._consents = {}
+        capped = set(self.rules.state_daily_cap.states)
+        self._state_capped = [bool(capped.intersection(s)) for s in self._states]
         terms = sorted(self.rules.hipaa_minimum_necessary.terms, key=len, reverse=True)
         words = "|".join(re.escape(t) + r"(?:s|es)?" for t in terms if t[:1].isalnum())
         symbols = "|".join(re.escape(t) for t in terms if not t[:1].isalnum())
@@ -120,8 +125,14 @@ class Gate:
                 exempt = set(r.soft_opt_out_pause.exempt_purposes)
                 if not set(touch.purposes) <= exempt:
                     return Refusal("soft_opt_out_pause", None)
-        if r.consent_required.enabled and not confirmation_text and not self._consented(touch):
-            return Refusal("consent_required", None)
+        if r.consent_required.enabled and not confirmation_text:
+            # consent and the number on file never change during a run: one answer per touch shape
+            key = (touch.phone, *((i.patient, i.use_case) for i in touch.items))
+            consented = self._consents.get(key)
+            if consented is None:
+                consented = self._consents[key] = self._consented(touch)
+            if not consented:
+                return Refusal("consent_required", None)
         return None
 
     def _on_dnc_list(self, patient: int) -> bool:
@@ -155,7 +166,10 @@ class Gate:
     # --- time of day, Sundays and holidays ------------------------------------------------------
     def _time_rules(self, touch: Touch, t: float) -> str | None:
         zones = self._zones(touch)
-        states = tuple(sorted({s for p in touch.patients for s in self._states[p]}))
+        if len(touch.patients) == 1:
+            states = self._states[touch.patient]
+        else:
+            states = tuple(sorted({s for p in touch.patients for s in self._states[p]}))
         key = (zones, states, touch.channel, int(t // HOUR_S))
         if key not in self._hours:  # every window edge in the rules falls on a whole hour
             self._hours[key] = self._hour_rules(
@@ -233,6 +247,7 @@ class Gate:
             history[:] = [h for h in history if h[0] >= oldest]
         day = self._local_day(touch.patient, now)
         daily, weekly = r.healthcare_daily_cap, r.healthcare_weekly_cap
+        counted: list[tuple[float, int, str, str]] | None = None
         if daily.enabled and touch.channel in daily.channels:
             counted = self._counted(history, touch, daily.not_counted_purposes)
             if daily.day == "local_calendar_day":
@@ -242,7 +257,8 @@ class Gate:
             if n >= daily.max_contacts:
                 return Refusal("healthcare_daily_cap", None)
         if weekly.enabled and touch.channel in weekly.channels:
-            counted = self._counted(history, touch, weekly.not_counted_purposes)
+            if counted is None or weekly.not_counted_purposes != daily.not_counted_purposes:
+                counted = self._counted(history, touch, weekly.not_counted_purposes)
             if weekly.week == "local_7_calendar_days":
                 n = sum(1 for h in counted if day - 6 <= h[1] <= day)
             else:
@@ -250,7 +266,11 @@ class Gate:
             if n >= weekly.max_contacts:
                 return Refusal("healthcare_weekly_cap", None)
         caps = r.state_daily_cap
-        if caps.enabled and touch.channel in caps.channels:
+        if (
+            caps.enabled
+            and touch.channel in caps.channels
+            and any(self._state_capped[p] for p in touch.patients)
+        ):
             states = {s for p in touch.patients for s in self._states[p]}
             for s in states:
                 cap = caps.states.get(s)  # type: ignore[call-overload]
