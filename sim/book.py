@@ -53,14 +53,14 @@ class Book:
         hi = min(self.days, lo + horizon_days)
         if lo >= hi:
             return []
-        window = self.free[lo:hi] > 0
-        open_days = np.flatnonzero(window.any(axis=1))[:n]
+        free = self.free
+        open_days = np.flatnonzero(free[lo:hi].any(axis=1))[:n].tolist()  # counts are never < 0
         if rng is None:
-            return [(lo + int(d), int(np.argmax(window[d]))) for d in open_days]
+            return [(lo + d, int(np.argmax(free[lo + d] > 0))) for d in open_days]
         offered = []
-        for d in open_days.tolist():
-            slots = np.flatnonzero(window[d])
-            offered.append((lo + d, int(slots[rng.integers(0, len(slots))])))
+        for d in open_days:
+            slots = np.flatnonzero(free[lo + d]).tolist()
+            offered.append((lo + d, slots[rng.integers(0, len(slots))]))
         return offered
 
     def first_open(

@@ -52,11 +52,22 @@ class Clock:
         key = (zone_name, hour)
         offset = self._offsets.get(key)
         if offset is None:
-            instant = self.epoch_utc + timedelta(seconds=hour * HOUR_S)
-            local = instant.astimezone(zone(zone_name))
-            offset = int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
-            self._offsets[key] = offset
+            self._learn_offsets(zone_name, hour - hour % 24)
+            offset = self._offsets[key]
         return offset
+
+    def _learn_offsets(self, zone_name: str, first_hour: int) -> None:
+        """Cache the zone's offsets for the 24 UTC hours from `first_hour`: one look-up at each
+        end, and hour by hour only on the few days an offset changes."""
+        tz = zone(zone_name)
+
+        def offset_at(hour: int) -> int:
+            local = (self.epoch_utc + timedelta(seconds=hour * HOUR_S)).astimezone(tz)
+            return int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
+
+        first, last = offset_at(first_hour), offset_at(first_hour + 23)
+        for h in range(first_hour, first_hour + 24):
+            self._offsets[(zone_name, h)] = first if first == last else offset_at(h)
 
     def local_seconds(self, zone_name: str, t: float) -> float:
         """Seconds since the scenario's start, on the zone's local wall clock."""

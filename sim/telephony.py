@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from sim.scenario import WEEKDAYS, TelephonyConfig
 from sim.streams import Draws
 
@@ -30,17 +28,18 @@ class Dial:
 class AnswerCurve:
     """Person-answer probability by patient-local hour (0-23) and weekday (0 = Monday)."""
 
-    by_hour: np.ndarray  # shape (24,)
-    by_weekday: np.ndarray  # shape (7,)
+    by_hour: list[float]  # 24 values (plain floats: read once per dial)
+    by_weekday: list[float]  # 7 values
     known_caller_id_factor: float
 
     @classmethod
     def from_config(cls, cfg: TelephonyConfig) -> AnswerCurve:
         hours = sorted(cfg.p_answer_by_hour)
-        by_hour = np.array(
-            [cfg.p_answer_by_hour[min(hours, key=lambda k: (abs(k - h), k))] for h in range(24)]
-        )
-        by_weekday = np.array([cfg.answer_factor_by_weekday.get(d, 1.0) for d in WEEKDAYS])
+        by_hour = [
+            float(cfg.p_answer_by_hour[min(hours, key=lambda k: (abs(k - h), k))])
+            for h in range(24)
+        ]
+        by_weekday = [float(cfg.answer_factor_by_weekday.get(d, 1.0)) for d in WEEKDAYS]
         return cls(by_hour, by_weekday, cfg.known_caller_id_factor)
 
     def p_person(
@@ -49,7 +48,7 @@ class AnswerCurve:
         p = self.by_hour[local_hour] * self.by_weekday[weekday] * propensity
         if known_caller_id:
             p *= self.known_caller_id_factor
-        return min(1.0, float(p))
+        return min(1.0, p)
 
 
 def dial(

@@ -54,6 +54,9 @@ class Gate:
     _verdicts: dict[tuple[str, tuple[str, ...], str], str | None] = field(init=False)
     _consents: dict[tuple[object, ...], bool] = field(init=False)
     _state_capped: list[bool] = field(init=False)
+    _local_infos: dict[tuple[str, float], tuple[float, str, date]] = field(init=False)
+    _call_limits: dict[tuple[str, ...], int | None] = field(init=False)
+    _day_at: tuple[int, float, int] = field(init=False)  # the last (patient, t, local day)
 
     def __post_init__(self) -> None:
         p = self.patients
@@ -71,6 +74,9 @@ class Gate:
         self._sent = defaultdict(list)
         self._verdicts = {}
         self._consents = {}
+        self._call_limits = {}
+        self._local_infos = {}
+        self._day_at = (-1, 0.0, 0)
         capped = set(self.rules.state_daily_cap.states)
         self._state_capped = [bool(capped.intersection(s)) for s in self._states]
         terms = sorted(self.rules.hipaa_minimum_necessary.terms, key=len, reverse=True)
@@ -185,24 +191,33 @@ class Gate:
         self, zones: tuple[str, ...], states: tuple[str, ...], channel: str, t: float
     ) -> str | None:
         r = self.rules
+        fed, sw, ban = r.federal_calling_window, r.state_calling_window, r.state_sunday_holiday_ban
         for zone in zones:
-            local_s, day = self._local(zone, t)
-            weekday = WEEKDAYS[self.clock.weekday(day)]
-            fed = r.federal_calling_window
+            local_s, weekday, d = self._local_info(zone, t)
             if fed.enabled and channel in fed.channels and not _inside(fed.window, local_s):
                 return "federal_calling_window"
-            sw = r.state_calling_window
             if sw.enabled and channel in sw.channels:
                 for s in states:
                     window = self._state_window(s, weekday)
                     if window is not None and not _inside(window, local_s):
                         return "state_calling_window"
-            ban = r.state_sunday_holiday_ban
-            if ban.enabled and channel in ban.channels:
-                d = self.clock.date_of(day)
-                if any(self._banned(s, weekday, d) for s in states):
-                    return "state_sunday_holiday_ban"
+            if (
+                ban.enabled
+                and channel in ban.channels
+                and any(self._banned(s, weekday, d) for s in states)
+            ):
+                return "state_sunday_holiday_ban"
         return None
+
+    def _local_info(self, zone: str, t: float) -> tuple[float, str, date]:
+        """Local seconds of day, weekday and date in `zone` at `t`: cached, many contacts share them."""
+        key = (zone, t)
+        info = self._local_infos.get(key)
+        if info is None:
+            local_s, day = self._local(zone, t)
+            info = (local_s, WEEKDAYS[self.clock.weekday(day)], self.clock.date_of(day))
+            self._local_infos[key] = info
+        return info
 
     def _state_window(self, state: str, weekday: str) -> LocalWindow | None:
         rule = self.rules.state_calling_window.states.get(state)  # type: ignore[call-overload]
@@ -234,7 +249,11 @@ class Gate:
         return local % DAY_S, int(local // DAY_S)
 
     def _local_day(self, patient: int, t: float) -> int:
-        return int(self.clock.local_seconds(self._home_zone[patient], t) // DAY_S)
+        last_patient, last_t, day = self._day_at
+        if patient != last_patient or t != last_t:  # checking, then recording, asks twice
+            day = int(self.clock.local_seconds(self._home_zone[patient], t) // DAY_S)
+            self._day_at = (patient, t, day)
+        return day
 
     # --- frequency caps per number -----------------------------------------------------------
     def _caps(self, touch: Touch, now: float) -> Refusal | None:
@@ -337,10 +356,12 @@ class Gate:
 
     def max_call_s(self, touch: Touch) -> int | None:
         """The longest a call may last under the postures of its purposes (None: no limit)."""
-        rule = self.rules.exempt_voice_duration
-        if rule.enabled and any(self._postures.get(u) in rule.postures for u in touch.purposes):
-            return rule.max_duration_s
-        return None
+        purposes = touch.purposes
+        if purposes not in self._call_limits:
+            rule = self.rules.exempt_voice_duration
+            exempt = rule.enabled and any(self._postures.get(u) in rule.postures for u in purposes)
+            self._call_limits[purposes] = rule.max_duration_s if exempt else None
+        return self._call_limits[purposes]
 
 
 def _inside(window: LocalWindow, local_s: float) -> bool:

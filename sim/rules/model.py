@@ -7,7 +7,7 @@ bug cannot sit in both. Parsing ("HH:MM" to seconds) is data handling and lives 
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -96,12 +96,12 @@ class LocalWindow(_Data):
             raise ValueError(f"end_local must be later than start_local ({start})")
         return v
 
-    @property
+    @cached_property
     def start_s(self) -> int:
         """Seconds after local midnight of the first permitted start."""
         return seconds_of_day(self.start_local)
 
-    @property
+    @cached_property
     def end_s(self) -> int:
         """Seconds after local midnight from which a contact may no longer start."""
         return seconds_of_day(self.end_local)
