@@ -73,6 +73,10 @@ class Placed:
     )  # delay, patient, kind, appt
     transfers: list[int] = field(default_factory=list)
 
+    def follows(self) -> bool:
+        """Whether anything follows: a text, a returned call, a reply or a transfer."""
+        return bool(self.texts or self.callbacks or self.replies or self.transfers)
+
 
 @dataclass(frozen=True, slots=True)
 class Facts:

@@ -133,7 +133,12 @@ class Gate:
                     return Refusal("soft_opt_out_pause", None)
         if r.consent_required.enabled and not confirmation_text:
             # consent and the number on file never change during a run: one answer per touch shape
-            key = (touch.phone, *((i.patient, i.use_case) for i in touch.items))
+            items = touch.items
+            key: tuple[object, ...] = (
+                (touch.phone, items[0].patient, items[0].use_case)
+                if len(items) == 1
+                else (touch.phone, *((i.patient, i.use_case) for i in items))
+            )
             consented = self._consents.get(key)
             if consented is None:
                 consented = self._consents[key] = self._consented(touch)
@@ -270,25 +275,29 @@ class Gate:
         if daily.enabled and touch.channel in daily.channels:
             counted = self._counted(history, touch, daily.not_counted_purposes)
             if daily.day == "local_calendar_day":
-                n = sum(1 for h in counted if h[1] == day)
+                n = len([h for h in counted if h[1] == day])
             else:
-                n = sum(1 for h in counted if now - h[0] < DAY_S)
+                n = len([h for h in counted if now - h[0] < DAY_S])
             if n >= daily.max_contacts:
                 return Refusal("healthcare_daily_cap", None)
         if weekly.enabled and touch.channel in weekly.channels:
             if counted is None or weekly.not_counted_purposes != daily.not_counted_purposes:
                 counted = self._counted(history, touch, weekly.not_counted_purposes)
             if weekly.week == "local_7_calendar_days":
-                n = sum(1 for h in counted if day - 6 <= h[1] <= day)
+                n = len([h for h in counted if day - 6 <= h[1] <= day])
             else:
-                n = sum(1 for h in counted if now - h[0] < 7 * DAY_S)
+                n = len([h for h in counted if now - h[0] < 7 * DAY_S])
             if n >= weekly.max_contacts:
                 return Refusal("healthcare_weekly_cap", None)
         caps = r.state_daily_cap
         if (
             caps.enabled
             and touch.channel in caps.channels
-            and any(self._state_capped[p] for p in touch.patients)
+            and (
+                self._state_capped[touch.patient]
+                if len(touch.patients) == 1
+                else any(self._state_capped[p] for p in touch.patients)
+            )
         ):
             states = {s for p in touch.patients for s in self._states[p]}
             for s in states:
