@@ -28,18 +28,23 @@ class Book:
                 ) // self.visit_minutes
         self.max_slots = max(1, int(slots_by_weekday.max()))
         weekday = (clock.start_date.weekday() + np.arange(days)) % 7
-        self.free = np.zeros((days, self.max_slots), dtype=np.int16)
+        free = np.zeros((days, self.max_slots), dtype=np.int16)
         open_slots = np.arange(self.max_slots)[None, :] < slots_by_weekday[weekday][:, None]
-        self.free[open_slots] = cfg.hygiene_chairs
+        free[open_slots] = cfg.hygiene_chairs
         if cfg.closed_on_federal_holidays:
             for day in range(days):
                 if clock.is_federal_holiday(day):
-                    self.free[day] = 0
-        self._weekday = weekday
+                    free[day] = 0
+        # chairs free per day and slot, and open slots per day, as lists: booking reads and
+        # writes one slot at a time, and an offer looks at a few days from a start day
+        self.free: list[list[int]] = free.tolist()
+        self.open_count: list[int] = (free > 0).sum(axis=1).tolist()
+        self._weekday = weekday.tolist()
+        self._open_minute = self.open_minute.tolist()
 
     @property
     def days(self) -> int:
-        return self.free.shape[0]
+        return len(self.free)
 
     def offer(
         self, from_day: int, n: int, horizon_days: int, rng: Draws | None = None
@@ -49,18 +54,16 @@ class Book:
         With `rng`, the slot within each day is drawn among the open ones (patients take
         times all over the day); without, it is the day's earliest.
         """
-        lo = max(0, from_day)
-        hi = min(self.days, lo + horizon_days)
-        if lo >= hi:
-            return []
-        free = self.free
-        open_days = np.flatnonzero(free[lo:hi].any(axis=1))[:n].tolist()  # counts are never < 0
-        if rng is None:
-            return [(lo + d, int(np.argmax(free[lo + d] > 0))) for d in open_days]
-        offered = []
-        for d in open_days:
-            slots = np.flatnonzero(free[lo + d]).tolist()
-            offered.append((lo + d, slots[rng.integers(0, len(slots))]))
+        offered: list[tuple[int, int]] = []
+        if n <= 0:
+            return offered
+        for day in range(max(0, from_day), min(self.days, max(0, from_day) + horizon_days)):
+            if not self.open_count[day]:
+                continue
+            slots = [s for s, chairs in enumerate(self.free[day]) if chairs > 0]
+            offered.append((day, slots[0] if rng is None else slots[rng.integers(0, len(slots))]))
+            if len(offered) == n:
+                break
         return offered
 
     def first_open(
@@ -70,14 +73,20 @@ class Book:
         return offered[0] if offered else None
 
     def take(self, day: int, slot: int) -> None:
-        if self.free[day, slot] <= 0:
+        row = self.free[day]
+        if row[slot] <= 0:
             raise ValueError(f"slot {day}/{slot} is full")
-        self.free[day, slot] -= 1
+        row[slot] -= 1
+        if row[slot] == 0:
+            self.open_count[day] -= 1
 
     def release(self, day: int, slot: int) -> None:
-        self.free[day, slot] += 1
+        row = self.free[day]
+        row[slot] += 1
+        if row[slot] == 1:
+            self.open_count[day] += 1
 
     def slot_time(self, day: int, slot: int) -> int:
         """Simulation seconds when the slot starts."""
-        minute = int(self.open_minute[self._weekday[day]]) + slot * self.visit_minutes
+        minute = self._open_minute[self._weekday[day]] + slot * self.visit_minutes
         return self.clock.at_local(self.zone, day, minute)
