@@ -158,8 +158,9 @@ class Recorder:
             rows = self.rows[name]
             arrays = []
             for f in schema:
-                values = [r[f.name] for r in rows]
-                if f.name in TIME_COLUMNS:
+                column = f.name  # read once: a pyarrow Field's name is a property call
+                values = [r[column] for r in rows]
+                if column in TIME_COLUMNS:
                     arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
                     mask = np.isnan(arr)
                     seconds = np.where(mask, 0, arr).astype(np.int64) + self.epoch_s
