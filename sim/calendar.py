@@ -71,7 +71,8 @@ class Clock:
 
     def local_seconds(self, zone_name: str, t: float) -> float:
         """Seconds since the scenario's start, on the zone's local wall clock."""
-        return t + self.utc_offset_s(zone_name, t)
+        offset = self._offsets.get((zone_name, int(t // HOUR_S)))  # the hot path: one look-up
+        return t + (self.utc_offset_s(zone_name, t) if offset is None else offset)
 
     def local_day(self, zone_name: str, t: float) -> int:
         """The local calendar day (0 = start_date) at simulation time `t`."""

@@ -313,7 +313,7 @@ class PracticeModel:
             cfg,
             p_person,
             f.phone_shared[patient],
-            bool(self.state.number_reassigned[patient]),
+            self.state.number_reassigned[patient],
         )
         placed = Placed(duration_s=dial.ring_s)
         result, message, outcomes = dial.result, "", ["no_contact"] * len(touch.items)

@@ -77,13 +77,13 @@ class PracticeState:
     plan_value: np.ndarray  # float: an accepted plan not yet done, US$ (0: none)
     plan_day: np.ndarray  # int32: day the plan was accepted (before the run: negative)
     procedure_day: np.ndarray  # int32: last procedure (post-op anchor), -1 none
-    opted_out_voice: np.ndarray
-    opted_out_sms: np.ndarray
     paused_until_day: np.ndarray  # int32: soft opt-out pause, the first day outreach may resume
-    paused_until_t: np.ndarray  # float: the pause's exact end, simulation seconds
-    wrong_number: np.ndarray  # the number reached a stranger; never dialled again
-    number_reassigned: np.ndarray  # hidden truth: the number now belongs to someone else
     # per-contact scalars live in lists: the hot path reads and writes them one at a time
+    opted_out_voice: list[bool]
+    opted_out_sms: list[bool]
+    paused_until_t: list[float]  # the soft opt-out pause's exact end, simulation seconds
+    wrong_number: list[bool]  # the number reached a stranger; never dialled again
+    number_reassigned: list[bool]  # hidden truth: the number now belongs to someone else
     pressure: list[float]  # contact pressure, decaying
     pressure_t: list[float]  # when pressure was last updated
     last_contact_t: list[float]
@@ -113,12 +113,12 @@ class PracticeState:
             plan_value=np.zeros(n),
             plan_day=none.copy(),
             procedure_day=none.copy(),
-            opted_out_voice=np.zeros(n, dtype=bool),
-            opted_out_sms=np.zeros(n, dtype=bool),
             paused_until_day=none.copy(),
-            paused_until_t=np.full(n, -1.0),
-            wrong_number=np.zeros(n, dtype=bool),
-            number_reassigned=number_reassigned,
+            opted_out_voice=[False] * n,
+            opted_out_sms=[False] * n,
+            paused_until_t=[-1.0] * n,
+            wrong_number=[False] * n,
+            number_reassigned=number_reassigned.tolist(),
             pressure=[0.0] * n,
             pressure_t=[0.0] * n,
             last_contact_t=[-1e12] * n,

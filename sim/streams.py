@@ -41,12 +41,12 @@ class Draws:
     def __init__(self, gen: np.random.Generator):
         self.gen = gen
         self._block: list[float] = []
-        self._next = 0
+        self._next = self.BLOCK  # the first draw fills the first block
 
     def random(self) -> float:
         """A uniform draw in [0, 1)."""
         i = self._next
-        if i == len(self._block):
+        if i == self.BLOCK:
             self._block = self.gen.random(self.BLOCK).tolist()
             i = 0
         self._next = i + 1

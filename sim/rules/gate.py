@@ -55,6 +55,9 @@ class Gate:
     _consents: dict[tuple[object, ...], bool] = field(init=False)
     _state_capped: list[bool] = field(init=False)
     _local_infos: dict[tuple[str, float], tuple[float, str, date]] = field(init=False)
+    _dnc: list[bool] = field(init=False)  # the internal do-not-call list, as it stands
+    _text_allowed: list[bool] = field(init=False)
+    _confirmation_purposes: tuple[str, ...] = field(init=False)
     _call_limits: dict[tuple[str, ...], int | None] = field(init=False)
     _day_at: tuple[int, float, int] = field(init=False)  # the last (patient, t, local day)
 
@@ -65,6 +68,9 @@ class Gate:
             for a, b in zip(p.state.tolist(), p.phone_state.tolist(), strict=True)
         ]
         self._home_zone = p.tz_address.tolist()
+        self._dnc = p.do_not_call.tolist()
+        self._confirmation_purposes = (self.rules.optout_confirmation.purpose,)
+        self._text_allowed = p.text_allowed.tolist()
         campaigns = self.scenario.campaigns
         self._postures = {
             name: getattr(campaigns, name).legal_posture
@@ -94,7 +100,7 @@ class Gate:
             return refusal
         rule_id = self._time_rules(touch, now)
         if rule_id is not None:
-            if touch.purposes == (self.rules.optout_confirmation.purpose,):
+            if touch.purposes == self._confirmation_purposes:
                 return Refusal(rule_id, None)  # a late confirmation would be one too many texts
             return Refusal(rule_id, self.next_permitted(touch, now))
         return self._caps(touch, now)
@@ -108,8 +114,8 @@ class Gate:
 
     def _person_rules(self, touch: Touch, now: float, state: PracticeState) -> Refusal | None:
         r = self.rules
-        p = self.patients
-        confirmation_text = touch.purposes == (r.optout_confirmation.purpose,)
+        confirmation_text = touch.purposes == self._confirmation_purposes
+        channel = touch.channel
         for patient in touch.patients:
             if r.internal_dnc.enabled and self._on_dnc_list(patient):
                 return Refusal("internal_dnc", None)
@@ -118,14 +124,10 @@ class Gate:
             if (
                 r.opt_out.enabled
                 and not confirmation_text
-                and self._opted_out(state, patient, touch.channel)
+                and self._opted_out(state, patient, channel)
             ):
                 return Refusal("opt_out", None)
-            if (
-                r.sms_text_allowed.enabled
-                and touch.channel == "sms"
-                and not p.text_allowed[patient]
-            ):
+            if channel == "sms" and r.sms_text_allowed.enabled and not self._text_allowed[patient]:
                 return Refusal("sms_text_allowed", None)
             if r.soft_opt_out_pause.enabled and self._paused(state, patient, now):
                 exempt = set(r.soft_opt_out_pause.exempt_purposes)
@@ -147,18 +149,18 @@ class Gate:
         return None
 
     def _on_dnc_list(self, patient: int) -> bool:
-        return bool(self.patients.do_not_call[patient])
+        return self._dnc[patient]
 
     def _marked_wrong(self, state: PracticeState, patient: int) -> bool:
-        return bool(state.wrong_number[patient])
+        return state.wrong_number[patient]
 
     def _paused(self, state: PracticeState, patient: int, now: float) -> bool:
-        return bool(state.paused_until_t[patient] > now)
+        return state.paused_until_t[patient] > now
 
     def _opted_out(self, state: PracticeState, patient: int, channel: str) -> bool:
         if self.rules.opt_out.scope == "all_channels":
-            return bool(state.opted_out_voice[patient] or state.opted_out_sms[patient])
-        return bool(
+            return state.opted_out_voice[patient] or state.opted_out_sms[patient]
+        return (
             state.opted_out_voice[patient] if channel == "voice" else state.opted_out_sms[patient]
         )
 
