@@ -128,18 +128,17 @@ class Talk:
 
 def transcript(attempt_id: int, call: CallResult) -> dict[str, object]:
     """One line of transcripts.jsonl; each agent turn says whether identity was verified yet."""
-    verified, turns = False, []
+    verified, asked, turns = False, False, []
     for turn in call.turns:
         turns.append({"speaker": turn.speaker, "intent": turn.intent, "text": turn.text,
                       "t_s": round(turn.t_s, 1), "verified": verified})  # fmt: skip
+        asked = asked or turn.intent == "verify_identity"
         if (
             turn.speaker == "patient"
             and turn.intent == "verify_ok"
             and call.answered_by == "patient"
         ):
-            verified = verified or any(
-                t.intent == "verify_identity" for t in call.turns[: len(turns)]
-            )
+            verified = verified or asked
     return {"attempt_id": attempt_id, "answered_by": call.answered_by, "outcome": call.outcome,
             "turns": turns}  # fmt: skip
 
@@ -165,6 +164,7 @@ class PracticeModel:
     facts: Facts
     gate: Gate
     talk: Talk
+    spoken_times: dict[float, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -498,11 +498,15 @@ class PracticeModel:
         return book.offer(start, cfg.slots_offered, cfg.booking_horizon_days, self.rng_book)
 
     def _spoken_time(self, t: float) -> str:
-        local = self.clock.local_datetime(self.practice.tz, t)
-        hour = local.hour % 12 or 12
-        return (
-            f"{local:%A, %B} {local.day} at {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
-        )
+        """'Tuesday, April 14 at 9:30 am': a visit's time as the agent says it (cached per time,
+        since the same open slots are offered to many patients)."""
+        spoken = self.spoken_times.get(t)
+        if spoken is None:
+            local = self.clock.local_datetime(self.practice.tz, t)
+            hour = local.hour % 12 or 12
+            spoken = f"{local:%A, %B} {local.day} at {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+            self.spoken_times[t] = spoken
+        return spoken
 
     def _text(self, touch: Touch, now: float, message: str) -> Placed:
         patient = touch.patient
