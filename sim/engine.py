@@ -10,6 +10,7 @@ import gc
 import heapq
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -72,14 +73,20 @@ class World:
         """Start the processes a contact, reply or visit set in motion."""
         if placed is None:
             return
-        for delay_s, patient, use_cases in placed.callbacks:
-            self.env.process(inbound_process(self, delay_s, patient, use_cases))
-        for delay_s, patient, kind, appointment_id in placed.replies:
-            self.env.process(reply_process(self, delay_s, patient, kind, appointment_id))
+        model = self.model
+        for delay_s, patient, use_cases in placed.callbacks:  # the patient returns a message
+            self.after(delay_s, partial(model.inbound, patient, use_cases))
+        for delay_s, patient, kind, appointment_id in placed.replies:  # a text reply arrives
+            self.after(delay_s, partial(model.reply, patient, kind, appointment_id))
         for patient in placed.transfers:
             self.env.process(transfer_process(self, patient))
         for delay_s, text in placed.texts:
             self.env.process(text_process(self, delay_s, text))
+
+    def after(self, delay_s: float, happens: Callable[[float], Placed | None]) -> None:
+        """In `delay_s`, let `happens(now)` happen and follow what it sets in motion (one event,
+        no process: most of what follows a contact is a single moment)."""
+        self.env.timeout(delay_s).callbacks.append(lambda _: self.follow(happens(self.env.now)))
 
 
 def simulate_practice(
@@ -190,18 +197,6 @@ def send(w: World, touch: Touch) -> None:
         w.env.process(text_process(w, placed.retry_at - w.env.now, touch))
     else:
         w.follow(placed)
-
-
-def inbound_process(w: World, delay_s: float, patient: int, use_cases: tuple[str, ...]) -> Process:
-    yield w.env.timeout(delay_s)
-    w.follow(w.model.inbound(patient, use_cases, w.env.now))
-
-
-def reply_process(
-    w: World, delay_s: float, patient: int, kind: str, appointment_id: int
-) -> Process:
-    yield w.env.timeout(delay_s)
-    w.follow(w.model.reply(patient, kind, appointment_id, w.env.now))
 
 
 def transfer_process(w: World, patient: int) -> Process:
