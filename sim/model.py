@@ -165,6 +165,7 @@ class PracticeModel:
     gate: Gate
     talk: Talk
     spoken_times: dict[float, str] = field(default_factory=dict)
+    voicemails: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -249,9 +250,10 @@ class PracticeModel:
     def place(self, touch: Touch, now: float) -> Placed | Deferred | None:
         """Place `touch` now. None when it is no longer needed or the gate drops it;
         `Deferred` when the gate allows it later today."""
+        episodes = self.state.episodes
         for i in touch.items:
-            if i.use_case in self.state.episodes:
-                self.state.episodes[i.use_case].pending[i.patient] = False
+            if i.use_case in episodes:
+                episodes[i.use_case].pending[i.patient] = False
         if touch.appointment_id >= 0:
             appt = self.state.appointments.get(touch.appointment_id)
             if appt is None or appt.status != "scheduled" or appt.confirmed_via:
@@ -324,7 +326,7 @@ class PracticeModel:
             placed.duration_s += int(
                 amd.message_delay_s if amd.verdict == "machine" else amd.delay_s
             )
-            message = render_voicemail(self.practice.name, self.practice.phone, touch.purposes)
+            message = self.voicemails.get(touch.purposes) or self._voicemail(touch.purposes)
             withheld = self.gate.message(touch, message) if self._leave_voicemail(touch) else "no"
             if withheld is None and amd.voicemail in ("delivered", "clipped"):
                 result = "voicemail"
@@ -718,14 +720,15 @@ class PracticeModel:
         b = self.scenario.behaviour
         s = self.state
         week_ago = touch.day - 7
+        f = self.facts
         for p in touch.patients:
             repeat = False
             for i in touch.items:
                 previous = s.previous_touch_day.get(i.use_case)
                 if i.patient == p and previous is not None and previous[p] > week_ago:
                     repeat = True
-            hour = int(self.clock.local_seconds(self.facts.home_zone[p], now) % DAY_S) // 3600
-            off_hours = abs(hour - self.facts.best_hour[p]) >= OFF_HOURS_H
+            hour = int(self.clock.local_seconds(f.home_zone[p], now) % DAY_S) // 3600
+            off_hours = abs(hour - f.best_hour[p]) >= OFF_HOURS_H
             same_day = now - s.last_contact_t[p] < 12 * 3600
             decayed = behaviour.decayed_pressure(
                 s.pressure[p], now - s.pressure_t[p], b.fatigue_half_life_days
@@ -733,6 +736,13 @@ class PracticeModel:
             s.pressure[p] = decayed + behaviour.pressure_added(b, kind, repeat, off_hours, same_day)
             s.pressure_t[p] = now
             s.last_contact_t[p] = now
+
+    def _voicemail(self, purposes: tuple[str, ...]) -> str:
+        """The voicemail for these purposes (one text per purposes: cached)."""
+        text = self.voicemails[purposes] = render_voicemail(
+            self.practice.name, self.practice.phone, purposes
+        )
+        return text
 
     def _leave_voicemail(self, touch: Touch) -> bool:
         if not self.gate.may_leave_voicemail(touch):

@@ -57,6 +57,7 @@ class Gate:
     _local_infos: dict[tuple[str, float], tuple[float, str, date]] = field(init=False)
     _dnc: list[bool] = field(init=False)  # the internal do-not-call list, as it stands
     _text_allowed: list[bool] = field(init=False)
+    _no_voicemail: list[bool] = field(init=False)
     _confirmation_purposes: tuple[str, ...] = field(init=False)
     _call_limits: dict[tuple[str, ...], int | None] = field(init=False)
     _day_at: tuple[int, float, int] = field(init=False)  # the last (patient, t, local day)
@@ -71,6 +72,7 @@ class Gate:
         self._dnc = p.do_not_call.tolist()
         self._confirmation_purposes = (self.rules.optout_confirmation.purpose,)
         self._text_allowed = p.text_allowed.tolist()
+        self._no_voicemail = p.no_voicemail.tolist()
         campaigns = self.scenario.campaigns
         self._postures = {
             name: getattr(campaigns, name).legal_posture
@@ -326,7 +328,7 @@ class Gate:
     # --- what may be said or left -------------------------------------------------------------
     def may_leave_voicemail(self, touch: Touch) -> bool:
         rule = self.rules.confidential_no_voicemail
-        return not (rule.enabled and any(self.patients.no_voicemail[p] for p in touch.patients))
+        return not (rule.enabled and any(self._no_voicemail[p] for p in touch.patients))
 
     def message(self, touch: Touch, text: str) -> str | None:
         """None when `text` may be left as a voicemail or sent as a text; else the refusing rule."""
