@@ -143,6 +143,11 @@ def transcript(attempt_id: int, call: CallResult) -> dict[str, object]:
             "turns": turns}  # fmt: skip
 
 
+def _last_said(call: CallResult) -> str:
+    """What the patient said last in the call (the words of an opt-out)."""
+    return next((t.text for t in reversed(call.turns) if t.speaker == "patient"), "")
+
+
 @dataclass(slots=True)
 class PracticeModel:
     scenario: Scenario
@@ -456,7 +461,6 @@ class PracticeModel:
     ) -> None:  # fmt: skip
         """Carry out what the agent did in the call: book, confirm, record, transfer."""
         p = touch.patient
-        said = next((t.text for t in reversed(call.turns) if t.speaker == "patient"), "")
         for action in call.actions:
             kind = action.kind
             if kind == "book" and action.slot_id in slots:
@@ -480,9 +484,9 @@ class PracticeModel:
                 campaigns.succeeded(self.state, POST_OP, p)
                 placed.transfers.append(p)
             elif kind == "opt_out":
-                self._opt_out(p, now, "voice", "all", "spoken", said)
+                self._opt_out(p, now, "voice", "all", "spoken", _last_said(call))
             elif kind == "soft_opt_out":
-                self._soft_opt_out(p, now, "voice", said)
+                self._soft_opt_out(p, now, "voice", _last_said(call))
             elif kind == "wrong_number":
                 for q in touch.patients:
                     self.state.wrong_number[q] = True
