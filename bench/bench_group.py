@@ -1,7 +1,7 @@
 """Benchmark: a dental group's year on local processes or Dask; wall time and peak memory.
 
     .venv/bin/python bench/bench_group.py [SCENARIO] [--practices N] [--workers W]
-                                          [--executor local|dask] [--keep DIR]
+                                          [--executor local|dask] [--keep DIR] [--outcomes-only]
 
 Defaults: scenarios/dso_group.yaml (800-2,500 patients per practice) with its 20 practices;
 `--practices 1000` is the 1,000-practice target (at most 5 minutes and 2 GB with 2 workers).
@@ -69,10 +69,12 @@ class TreeRss:
             self._stop.wait(self.interval_s)
 
 
-def group_scenario(path: str, practices: int | None) -> Scenario:
+def group_scenario(path: str, practices: int | None, outcomes_only: bool = False) -> Scenario:
     scenario = load_scenario(path)
     if practices is not None:
         scenario = apply_overrides(scenario, {"group.practices": practices})
+    if outcomes_only:  # calls' outcomes without their words: no transcripts to write
+        scenario = apply_overrides(scenario, {"dialogue.play": False})
     return scenario
 
 
@@ -101,8 +103,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--executor", choices=["local", "dask"], default="local")
     parser.add_argument("--keep", help="Write the group here and keep it (default: a temp dir)")
+    parser.add_argument(
+        "--outcomes-only", action="store_true", help="Set dialogue.play: false (no transcripts)"
+    )
     args = parser.parse_args()
-    scenario = group_scenario(args.scenario, args.practices)
+    scenario = group_scenario(args.scenario, args.practices, args.outcomes_only)
     executor = Executor(args.executor, args.workers)
     out_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dentsim-group-"))
     try:
@@ -111,8 +116,9 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(out_dir, ignore_errors=True)
     assert scenario.group is not None
+    words = "outcomes only" if not scenario.dialogue.play else "every answered call played"
     print(
-        f"group {scenario.name}: {m.practices}/{scenario.group.practices} practices, "
+        f"group {scenario.name} ({words}): {m.practices}/{scenario.group.practices} practices, "
         f"{executor.describe()}: {m.wall_s:.1f} s wall ({m.wall_s / max(m.practices, 1):.3f} s "
         f"per practice), peak RSS {m.peak_tree_rss_mb:.0f} MB (parent + workers), "
         f"largest worker {m.peak_worker_rss_mb:.0f} MB, {m.disk_mb:.0f} MB on disk, "

@@ -1,6 +1,6 @@
 """Benchmark: one baseline practice-year (population generation included), median of N runs.
 
-    .venv/bin/python bench/bench_practice_year.py [SCENARIO] [--runs N]
+    .venv/bin/python bench/bench_practice_year.py [SCENARIO] [--runs N] [--outcomes-only]
 
 One warm-up run first (module imports and Faker's word lists load once per process).
 Target: at most 0.5 s wall on one core of a 2-core machine.
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from sim.engine import simulate_practice
-from sim.scenario import load_scenario
+from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,8 +23,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "baseline.yaml"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--outcomes-only", action="store_true", help="Set dialogue.play: false (no words)"
+    )
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
+    if args.outcomes_only:
+        scenario = apply_overrides(scenario, {"dialogue.play": False})
+    words = "outcomes only" if not scenario.dialogue.play else "every answered call played"
     simulate_practice(scenario)
     times, attempts = [], 0
     for _ in range(args.runs):
@@ -33,7 +39,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
         attempts = run.tables["attempts"].num_rows
     print(
-        f"practice-year {scenario.name}: median {statistics.median(times):.3f} s "
+        f"practice-year {scenario.name} ({words}): median {statistics.median(times):.3f} s "
         f"(min {min(times):.3f}, max {max(times):.3f}, {args.runs} runs), {attempts} attempts"
     )
 

@@ -38,12 +38,14 @@ class Clock:
     _epoch_s: int = field(init=False)
     _offsets: dict[tuple[str, int], int] = field(init=False, default_factory=dict)
     _local_to_sim: dict[tuple[str, int, int], int] = field(init=False, default_factory=dict)
+    _start_weekday: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.epoch_utc = datetime(
             self.start_date.year, self.start_date.month, self.start_date.day, tzinfo=UTC
         )
         self._epoch_s = int(self.epoch_utc.timestamp())
+        self._start_weekday = self.start_date.weekday()
 
     # --- sim seconds -> local -------------------------------------------------------------
     def utc_offset_s(self, zone_name: str, t: float) -> int:
@@ -113,7 +115,7 @@ class Clock:
 
     def weekday(self, day: int) -> int:
         """0 = Monday ... 6 = Sunday, of local day `day`."""
-        return (self.start_date.weekday() + day) % 7
+        return (self._start_weekday + day) % 7
 
     def is_federal_holiday(self, day: int) -> bool:
         d = self.date_of(day)
