@@ -93,6 +93,10 @@ class Facts:
     annoyance_threshold: list[float]
     trust_known_caller: list[float]
     prefers_sms: list[bool]
+    first_name: list[str]  # what an agent may see: PatientView
+    last_name: list[str]
+    birth_date: list[str]  # ISO dates
+    language: list[str]
 
     @classmethod
     def of(cls, patients: Patients, traits: Traits) -> Facts:
@@ -101,7 +105,8 @@ class Facts:
             (patients.phone_type == "wireless").tolist(), patients.no_voicemail.tolist(),
             traits.best_hour.tolist(), traits.answer_propensity.tolist(), traits.responsiveness.tolist(),
             traits.annoyance_threshold.tolist(), traits.trust_known_caller.tolist(),
-            traits.prefers_sms.tolist(),
+            traits.prefers_sms.tolist(), patients.first_name.tolist(), patients.last_name.tolist(),
+            [str(d) for d in patients.birth_date], patients.language.tolist(),
         )  # fmt: skip
 
 
@@ -429,7 +434,7 @@ class PracticeModel:
         p = touch.patient
         f, b = self.facts, self.scenario.behaviour
         gen = self.rng_dialogue.gen
-        language = str(self.patients.language[p])
+        language = f.language[p]
         booking = next((u for u in touch.purposes if u in campaigns.BOOKING), None)
         p_accept = b.p_accept.get(booking, 0.2) if booking else 0.2  # type: ignore[call-overload]
         p_book = p_accept * f.responsiveness[p] / b.responsiveness_mean
@@ -445,8 +450,7 @@ class PracticeModel:
         context = CallContext(
             self.practice.name, self.practice.phone, touch.purposes,
             PatientView(
-                str(f.patient_id[p]), str(self.patients.first_name[p]), str(self.patients.last_name[p]),
-                str(self.patients.birth_date[p]), language,
+                str(f.patient_id[p]), f.first_name[p], f.last_name[p], f.birth_date[p], language,
                 appointment=self._spoken_time(appt.t) if appt is not None else "",
             ),
             offered, self.gate.posture(touch.purposes), self.gate.max_call_s(touch),
