@@ -10,6 +10,7 @@ a rerun with `resume` skips every finished task. Sweeps (sim/sweep.py) and denta
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -68,6 +69,11 @@ class RunResult:
 
 
 def package_versions() -> dict[str, str]:
+    return dict(_package_versions())  # a copy: callers put it into their manifests
+
+
+@functools.cache  # installed versions do not change while a process runs (7 ms to look up)
+def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
         try:

@@ -52,6 +52,15 @@ class Draws:
         self._next = i + 1
         return self._block[i]
 
+    def random3(self) -> tuple[float, float, float]:
+        """Three uniform draws, as three calls of `random` would give them."""
+        i = self._next
+        if i + 3 <= self.BLOCK:
+            self._next = i + 3
+            block = self._block
+            return block[i], block[i + 1], block[i + 2]
+        return self.random(), self.random(), self.random()
+
     def integers(self, low: int, high: int) -> int:
         """A whole number in [low, high)."""
         return low + int(self.random() * (high - low))

@@ -59,7 +59,7 @@ def dial(
     number_reassigned: bool,
 ) -> Dial:
     """Place one voice dial. A reassigned number is answered by a stranger when anyone answers."""
-    u_fault, u_answer, u_who = rng.random(), rng.random(), rng.random()
+    u_fault, u_answer, u_who = rng.random3()
     if u_fault < cfg.p_failed:
         return Dial("failed", "", 0)
     if u_fault < cfg.p_failed + cfg.p_busy:

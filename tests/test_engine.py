@@ -184,3 +184,27 @@ def test_a_scenario_without_a_known_caller_id_connects_less(baseline: Scenario) 
 def test_overrides_reject_a_key_that_does_not_exist(baseline: Scenario) -> None:
     with pytest.raises(KeyError):
         apply_overrides(baseline, {"telephony.lynes": 3})
+
+
+@pytest.mark.parametrize("lines", [1, 2])
+def test_no_more_calls_are_on_the_phone_at_once_than_the_practice_has_lines(
+    baseline: Scenario, lines: int
+) -> None:
+    # a burst of calls in two hours: lines are busy, calls queue for the next free one
+    scenario = small(
+        baseline, population__patients=1200, days=30, strategy__dial_time="burst",
+        telephony__lines=lines,
+    )  # fmt: skip
+    attempts = simulate_practice(scenario).tables["attempts"].to_pylist()
+    calls = sorted(
+        (a["t_utc"].timestamp(), a["t_utc"].timestamp() + a["duration_s"])
+        for a in attempts
+        if a["channel"] == "voice"
+    )
+    assert len(calls) > 100
+    busy: list[float] = []  # end times of the calls on the phone
+    most = 0
+    for start, end in calls:
+        busy = [e for e in busy if e > start] + [end]
+        most = max(most, len(busy))
+    assert most == lines  # every line was used, and never more

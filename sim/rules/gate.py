@@ -15,6 +15,8 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.calendar import DAY_S, HOUR_S, Clock, federal_holidays
 from sim.rules.model import LocalWindow, RuleSet
 from sim.scenario import WEEKDAYS, Scenario
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from sim.pms import PracticeState
     from sim.population import Patients, Practice
 
+_UNKNOWN = object()  # a verdict not worked out yet (None is a verdict: permitted)
 SEARCH_HOURS = 96  # how far ahead a time-of-day refusal looks for the next permitted hour
 CAP_MEMORY_S = 9 * DAY_S  # longer than any cap's window (7 local days, 168 h, 24 h)
 
@@ -52,7 +55,8 @@ class Gate:
     )  # t, day, purposes, channel
     _protected: re.Pattern[str] = field(init=False)
     _verdicts: dict[tuple[str, tuple[str, ...], str], str | None] = field(init=False)
-    _consents: dict[tuple[object, ...], bool] = field(init=False)
+    _consent_by_posture: dict[str, list[bool]] = field(init=False)
+    _phones: list[str] = field(init=False)
     _state_capped: list[bool] = field(init=False)
     _local_infos: dict[tuple[str, float], tuple[float, str, date]] = field(init=False)
     _dnc: list[bool] = field(init=False)  # the internal do-not-call list, as it stands
@@ -81,7 +85,8 @@ class Gate:
         self._hours = {}
         self._sent = defaultdict(list)
         self._verdicts = {}
-        self._consents = {}
+        self._consent_by_posture = {}
+        self._phones = p.phone.tolist()
         self._call_limits = {}
         self._local_infos = {}
         self._day_at = (-1, 0.0, 0)
@@ -135,19 +140,8 @@ class Gate:
                 exempt = set(r.soft_opt_out_pause.exempt_purposes)
                 if not set(touch.purposes) <= exempt:
                     return Refusal("soft_opt_out_pause", None)
-        if r.consent_required.enabled and not confirmation_text:
-            # consent and the number on file never change during a run: one answer per touch shape
-            items = touch.items
-            key: tuple[object, ...] = (
-                (touch.phone, items[0].patient, items[0].use_case)
-                if len(items) == 1
-                else (touch.phone, *((i.patient, i.use_case) for i in items))
-            )
-            consented = self._consents.get(key)
-            if consented is None:
-                consented = self._consents[key] = self._consented(touch)
-            if not consented:
-                return Refusal("consent_required", None)
+        if r.consent_required.enabled and not confirmation_text and not self._consented(touch):
+            return Refusal("consent_required", None)
         return None
 
     def _on_dnc_list(self, patient: int) -> bool:
@@ -168,15 +162,24 @@ class Gate:
 
     def _consented(self, touch: Touch) -> bool:
         rule = self.rules.consent_required
-        p = self.patients
         for item in touch.items:
             posture = self._postures.get(item.use_case, rule.default_posture)
-            for flag in rule.requires.get(posture, ()):  # type: ignore[call-overload]
-                if not getattr(p, flag)[item.patient]:
-                    return False
-            if rule.number_on_file and p.phone[item.patient] != touch.phone:
+            if not self._consent_on_file(posture)[item.patient]:
+                return False
+            if rule.number_on_file and self._phones[item.patient] != touch.phone:
                 return False
         return True
+
+    def _consent_on_file(self, posture: str) -> list[bool]:
+        """Per patient: every consent flag the posture requires is on file (fixed for a run)."""
+        on_file = self._consent_by_posture.get(posture)
+        if on_file is None:
+            required = self.rules.consent_required.requires.get(posture, ())  # type: ignore[call-overload]
+            ok = np.ones(len(self.patients), dtype=bool)
+            for flag in required:
+                ok &= getattr(self.patients, flag)
+            on_file = self._consent_by_posture[posture] = ok.tolist()
+        return on_file
 
     # --- time of day, Sundays and holidays ------------------------------------------------------
     def _time_rules(self, touch: Touch, t: float) -> str | None:
@@ -185,12 +188,14 @@ class Gate:
             states = self._states[touch.patient]
         else:
             states = tuple(sorted({s for p in touch.patients for s in self._states[p]}))
-        key = (zones, states, touch.channel, int(t // HOUR_S))
-        if key not in self._hours:  # every window edge in the rules falls on a whole hour
-            self._hours[key] = self._hour_rules(
-                zones, states, touch.channel, int(t // HOUR_S) * HOUR_S
+        hour = int(t // HOUR_S)
+        key = (zones, states, touch.channel, hour)
+        verdict = self._hours.get(key, _UNKNOWN)
+        if verdict is _UNKNOWN:  # every window edge in the rules falls on a whole hour
+            verdict = self._hours[key] = self._hour_rules(
+                zones, states, touch.channel, hour * HOUR_S
             )
-        return self._hours[key]
+        return verdict  # type: ignore[return-value]
 
     def _zones(self, touch: Touch) -> tuple[str, ...]:
         """Every candidate zone of the contact: each patient's address and area code zones."""
