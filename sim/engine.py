@@ -149,11 +149,10 @@ def closings(w: World) -> Process:
 def dialer_process(w: World, calls: list[Touch]) -> Process:
     """The day's calls in time order: each waits for its hour and a free line, then is placed."""
     env = w.env
-    busy_until = w.lines.busy_until
     for touch in calls:
         if touch.t > env.now:
             yield env.timeout(touch.t - env.now)
-        while busy_until[0] > env.now and (wait_s := w.lines.wait_s()) > 0:
+        while (wait_s := w.lines.wait_s()) > 0:
             yield env.timeout(wait_s)  # every line busy: this call, and the later ones, wait
         dial(w, touch)
 

@@ -747,9 +747,8 @@ class PracticeModel:
 
     def _voicemail(self, purposes: tuple[str, ...]) -> str:
         """The voicemail for these purposes (one text per purposes: cached)."""
-        text = self.voicemails[purposes] = render_voicemail(
-            self.practice.name, self.practice.phone, purposes
-        )
+        text = render_voicemail(self.practice.name, self.practice.phone, purposes)
+        self.voicemails[purposes] = text
         return text
 
     def _leave_voicemail(self, touch: Touch) -> bool:
