@@ -44,7 +44,7 @@ class AmdModel(BaseModel):
     p_mailbox_full: float = Field(ge=0, le=1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per answered call: a plain record is cheaper than a frozen one
 class AmdResult:
     """What detection decided on one answered call, and what it cost."""
 

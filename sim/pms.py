@@ -88,10 +88,10 @@ class PracticeState:
     pressure_t: list[float]  # when pressure was last updated
     last_contact_t: list[float]
     contact_days: np.ndarray  # int32 (n, HISTORY): ring buffer of contact days, all use cases
-    contact_count: np.ndarray  # int64: contacts so far (ring position)
+    contact_count: list[int]  # contacts so far (ring position)
     touch_days: dict[str, np.ndarray]  # per use case, ring buffers of touch days
-    touch_count: dict[str, np.ndarray]
-    previous_touch_day: dict[str, np.ndarray]  # the touch before the latest, per use case
+    touch_count: dict[str, list[int]]
+    previous_touch_day: dict[str, list[int]]  # the touch before the latest, per use case
     episodes: dict[str, Episodes]
     appointments: dict[int, Appointment] = field(default_factory=dict)
     appointments_by_day: dict[int, list[Appointment]] = field(default_factory=dict)
@@ -123,10 +123,10 @@ class PracticeState:
             pressure_t=[0.0] * n,
             last_contact_t=[-1e12] * n,
             contact_days=np.full((n, HISTORY), NONE, dtype=np.int32),
-            contact_count=np.zeros(n, dtype=np.int64),
+            contact_count=[0] * n,
             touch_days={u: np.full((n, HISTORY), NONE, dtype=np.int32) for u in OUTREACH},
-            touch_count={u: np.zeros(n, dtype=np.int64) for u in OUTREACH},
-            previous_touch_day={u: np.full(n, NONE, dtype=np.int32) for u in OUTREACH},
+            touch_count={u: [0] * n for u in OUTREACH},
+            previous_touch_day={u: [NONE] * n for u in OUTREACH},
             episodes={u: Episodes.empty(n) for u in OUTREACH},
         )
 
@@ -136,14 +136,16 @@ class PracticeState:
         return (days[patients] > day - 7).sum(axis=1)
 
     def note_contact(self, patient: int, use_cases: tuple[str, ...], day: int) -> None:
-        self.contact_days[patient, self.contact_count[patient] % HISTORY] = day
-        self.contact_count[patient] += 1
+        count = self.contact_count[patient]
+        self.contact_days[patient, count % HISTORY] = day
+        self.contact_count[patient] = count + 1
         for u in use_cases:
             if u in self.touch_days:
-                count = self.touch_count[u][patient]
+                counts = self.touch_count[u]
+                count = counts[patient]
                 if count:
-                    self.previous_touch_day[u][patient] = self.touch_days[u][
-                        patient, (count - 1) % HISTORY
-                    ]
+                    self.previous_touch_day[u][patient] = int(
+                        self.touch_days[u][patient, (count - 1) % HISTORY]
+                    )
                 self.touch_days[u][patient, count % HISTORY] = day
-                self.touch_count[u][patient] += 1
+                counts[patient] = count + 1

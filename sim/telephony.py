@@ -15,7 +15,7 @@ VOICE_RESULTS = ("answered", "voicemail", "no_answer", "busy", "wrong_number", "
 SMS_RESULTS = ("delivered", "undelivered")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per dial: a plain record is a third of the cost of a frozen one
 class Dial:
     """A voice dial's result before anyone speaks: who, if anyone, picked up."""
 
