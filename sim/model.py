@@ -148,6 +148,15 @@ def transcript(attempt_id: int, call: CallResult) -> dict[str, object]:
             "turns": turns}  # fmt: skip
 
 
+NO_DECISIONS = Decisions()  # whoever answered is not the patient: nothing was decided
+
+
+@lru_cache(maxsize=64)
+def _booking_purpose(purposes: tuple[str, ...]) -> str | None:
+    """The purpose of a call that books a visit, if any (recall, reactivation, treatment plan)."""
+    return next((u for u in purposes if u in campaigns.BOOKING), None)
+
+
 def _last_said(call: CallResult) -> str:
     """What the patient said last in the call (the words of an opt-out)."""
     return next((t.text for t in reversed(call.turns) if t.speaker == "patient"), "")
@@ -382,9 +391,8 @@ class PracticeModel:
         """
         p = touch.patient
         f, b = self.facts, self.scenario.behaviour
-        day = self.clock.local_day(self.practice.tz, now)
-        booking = next((u for u in touch.purposes if u in campaigns.BOOKING), None)
-        decided = Decisions()
+        booking = _booking_purpose(touch.purposes)
+        decided = NO_DECISIONS
         if answered_by == "patient":
             self._press(touch, now, "answered")
             decided = Decisions(
@@ -399,6 +407,7 @@ class PracticeModel:
         if wanted and (self.talk.play or decided.accept):  # an ideal agent offers only to takers
             kind = campaigns.BOOKING[booking]  # type: ignore[index]
             book = self.books["treatment" if kind == "treatment" else "hygiene"]
+            day = self.clock.local_day(self.practice.tz, now)
             for d, s in self._offer(p, booking, day):  # type: ignore[arg-type]
                 slot_id = f"{kind}:{d}:{s}"
                 slots[slot_id] = (booking, d, s)  # type: ignore[assignment]
@@ -435,7 +444,7 @@ class PracticeModel:
         f, b = self.facts, self.scenario.behaviour
         gen = self.rng_dialogue.gen
         language = f.language[p]
-        booking = next((u for u in touch.purposes if u in campaigns.BOOKING), None)
+        booking = _booking_purpose(touch.purposes)
         p_accept = b.p_accept.get(booking, 0.2) if booking else 0.2  # type: ignore[call-overload]
         p_book = p_accept * f.responsiveness[p] / b.responsiveness_mean
         traits = PatientTraits(
