@@ -57,7 +57,8 @@ class Book:
         offered: list[tuple[int, int]] = []
         if n <= 0:
             return offered
-        for day in range(max(0, from_day), min(self.days, max(0, from_day) + horizon_days)):
+        lo = max(0, from_day)
+        for day in range(lo, min(self.days, lo + horizon_days)):
             if not self.open_count[day]:
                 continue
             slots = [s for s, chairs in enumerate(self.free[day]) if chairs > 0]
