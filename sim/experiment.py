@@ -430,12 +430,15 @@ def _run_dask(
             stack.enter_context(cluster)
             client = stack.enter_context(Client(cluster))
         run_id = uuid.uuid4().hex[:8]  # dask keys must not collide with an earlier submission
+        # in the order given, as the local pool runs them: Dask otherwise starts the newest
+        # queued task first, which leaves a group's first (often largest) practices for last
         futures = {
             client.submit(
-                run_task, task, key=f"{task.key}-{run_id}", retries=MAX_ATTEMPTS - 1, pure=False
+                run_task, task, key=f"{task.key}-{run_id}", retries=MAX_ATTEMPTS - 1, pure=False,
+                priority=len(pending) - i,
             ): task
-            for task in pending
-        }
+            for i, task in enumerate(pending)
+        }  # fmt: skip
         for future in as_completed(futures):
             task = futures.pop(future)
             if future.status == "finished":
