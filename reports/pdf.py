@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.transforms import Bbox
 
 from reports.charts import AMBER, GRID, INK, MUTED, RED, TEAL, Chart, style
 from reports.content import Content
@@ -277,5 +279,28 @@ def write_pdf(c: Content, charts: dict[str, Chart]) -> bytes:
             pages += sweep_pages(c, charts)
         with PdfPages(buf, metadata=PDF_METADATA) as pdf:
             for page in pages:
+                _settle_layout(page)
                 pdf.savefig(page)
     return buf.getvalue()
+
+
+def _settle_layout(fig: Figure) -> None:
+    """Lay the page out once, round every position the layout found, and keep them.
+
+    The constrained-layout solver's last bits vary from one process to the next, and a PDF
+    writes positions to ten decimals, so an unrounded page could differ in a few bytes between
+    two runs. Rounded to a millionth of the page (under a thousandth of a point), the same
+    input gives the same file.
+    """
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    for part in fig.findobj(lambda a: isinstance(a, SubFigure)):
+        bbox = cast(SubFigure, part).bbox_relative
+        bbox.set_points(_rounded(bbox.get_points()))
+    for ax in fig.findobj(lambda a: isinstance(a, Axes)):
+        ax = cast(Axes, ax)
+        ax.set_position(Bbox(_rounded(ax.get_position(original=False).get_points())), "both")
+
+
+def _rounded(points: np.ndarray) -> np.ndarray:
+    return np.round(points, 6) + 0.0  # + 0.0: no negative zero
