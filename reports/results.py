@@ -127,9 +127,15 @@ def read_run(run_dir: Path) -> Run:
 
 def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pa.Table:
     path = run_dir / f"{name}.parquet"
+    if not path.is_file() and name in OPTIONAL_TABLES:
+        return pa.table({c: pa.array([], pa.int64()) for c in columns})
+    return read_columns(path, columns, "docs/data.md")
+
+
+def read_columns(path: Path, columns: tuple[str, ...], contract: str) -> pa.Table:
+    """The named columns of a Parquet file; InputError naming the file when it is missing,
+    unreadable or lacks one (`contract`: the document that lists the columns)."""
     if not path.is_file():
-        if name in OPTIONAL_TABLES:
-            return pa.table({c: pa.array([], pa.int64()) for c in columns})
         raise InputError(f"{path}: file not found")
     try:
         schema = pq.read_schema(path)
@@ -137,7 +143,7 @@ def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pa.Table:
         raise InputError(f"{path}: not a readable Parquet file ({e})") from None
     missing = [c for c in columns if schema.get_field_index(c) < 0]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (see docs/data.md)")
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (see {contract})")
     return pq.read_table(path, columns=list(columns))
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from reports.results import read_json
+from reports.results import read_columns, read_json
 from sim.errors import InputError
 
 SUMMARY_COLUMNS = (
@@ -116,16 +115,7 @@ def _base(given: Any, names: list[str], cells: dict[tuple[str, str], Cell]) -> s
 
 
 def _table(path: Path, columns: tuple[str, ...]) -> pa.Table:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    try:
-        schema = pq.read_schema(path)
-    except (pa.ArrowException, OSError) as e:
-        raise InputError(f"{path}: not a readable Parquet file ({e})") from None
-    missing = [c for c in columns if schema.get_field_index(c) < 0]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (see docs/reports.md)")
-    return pq.read_table(path, columns=list(columns))
+    return read_columns(path, columns, "docs/reports.md")
 
 
 def _finite(value: Any) -> float | None:

@@ -596,15 +596,24 @@ def run_replications(
     outcome = run_tasks(tasks, executor, resume, progress)
     records = outcome.in_order(tasks)
     summary = summarise([r["kpis"] for r in records])
+    return finish_experiment(
+        out_dir, summary, scenario, records, outcome, executor,
+        {"kind": "replicated", "replications": replications, "seed_rule": SEED_RULE,
+         "seeds": [t.scenario.seed for t in tasks], "confidence": CONFIDENCE},
+    )  # fmt: skip
+
+
+def finish_experiment(
+    out_dir: Path, kpis: dict[str, Any], scenario: Scenario, records: Sequence[dict[str, Any]],
+    outcome: TaskOutcome, executor: Executor, fields: dict[str, Any],
+) -> ExperimentResult:  # fmt: skip
+    """Write a replicated run's or a group's kpis.json, then its run.json (last: a run.json
+    means the directory is complete); `fields` are the kind's own manifest fields."""
     manifest = {
         "format_version": FORMAT_VERSION,
-        "kind": "replicated",
-        "replications": replications,
+        **fields,
         "scenario": scenario.resolved(),
         "seed": scenario.seed,
-        "seed_rule": SEED_RULE,
-        "seeds": [t.scenario.seed for t in tasks],
-        "confidence": CONFIDENCE,
         "versions": package_versions(),
         "event_counts": summed_counts(records),
         "failures": [failure_entry(f) for f in outcome.failures],
@@ -612,9 +621,9 @@ def run_replications(
         "executor": executor.describe(),
         "timings_s": {"total": outcome.wall_s},
     }
-    write_json(summary, out_dir / "kpis.json")
+    write_json(kpis, out_dir / "kpis.json")
     write_json(manifest, out_dir / "run.json")
-    return ExperimentResult(out_dir, summary, manifest, outcome)
+    return ExperimentResult(out_dir, kpis, manifest, outcome)
 
 
 def begin_experiment(out_dir: Path, tasks: Sequence[PracticeTask], folder: str) -> None:

@@ -18,20 +18,18 @@ import pyarrow.compute as pc
 
 from sim import streams
 from sim.errors import InputError
-from sim.eventlog import FORMAT_VERSION, write_json, write_parquet
+from sim.eventlog import write_parquet
 from sim.experiment import (
     Executor,
     ExperimentResult,
     PracticeTask,
     Progress,
     begin_experiment,
-    failure_entry,
+    finish_experiment,
     kpi_names,
     kpi_value,
     nest,
-    package_versions,
     run_tasks,
-    summed_counts,
 )
 from sim.scenario import GroupConfig, Scenario, apply_overrides
 from sim.yamlio import read_yaml
@@ -264,21 +262,8 @@ def run_group(
     kpis = pooled_kpis(records)
     write_parquet(practice_kpis_table(records), out_dir / "practice_kpis.parquet")
     write_parquet(practices_summary_table(records), out_dir / "practices.parquet")
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "kind": "group",
-        "group": scenario.group.name,
-        "practices": scenario.group.practices,
-        "practices_finished": len(records),
-        "scenario": scenario.resolved(),
-        "seed": scenario.seed,
-        "versions": package_versions(),
-        "event_counts": summed_counts(records),
-        "failures": [failure_entry(f) for f in outcome.failures],
-        "resumed_tasks": outcome.resumed,
-        "executor": executor.describe(),
-        "timings_s": {"total": outcome.wall_s},
-    }
-    write_json(kpis, out_dir / "kpis.json")
-    write_json(manifest, out_dir / "run.json")
-    return ExperimentResult(out_dir, kpis, manifest, outcome)
+    return finish_experiment(
+        out_dir, kpis, scenario, records, outcome, executor,
+        {"kind": "group", "group": scenario.group.name, "practices": scenario.group.practices,
+         "practices_finished": len(records)},
+    )  # fmt: skip
