@@ -5,6 +5,8 @@ Slots are practice-local wall times; `slot_time` turns one into simulation secon
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy as np
 
 from sim.calendar import Clock
@@ -61,8 +63,12 @@ class Book:
         for day in range(lo, min(self.days, lo + horizon_days)):
             if not self.open_count[day]:
                 continue
-            slots = [s for s, chairs in enumerate(self.free[day]) if chairs > 0]
-            offered.append((day, slots[0] if rng is None else slots[rng.integers(0, len(slots))]))
+            row = self.free[day]
+            if rng is None:
+                offered.append((day, next(compress(range(len(row)), row))))
+            else:
+                slots = list(compress(range(len(row)), row))  # the slots with a chair free
+                offered.append((day, slots[rng.integers(0, len(slots))]))
             if len(offered) == n:
                 break
         return offered

@@ -38,6 +38,7 @@ class Clock:
     _epoch_s: int = field(init=False)
     _offsets: dict[tuple[str, int], int] = field(init=False, default_factory=dict)
     _local_to_sim: dict[tuple[str, int, int], int] = field(init=False, default_factory=dict)
+    _midnights: dict[tuple[str, int], int | None] = field(init=False, default_factory=dict)
     _start_weekday: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,12 +104,28 @@ class Clock:
         t = self._local_to_sim.get(key)
         if t is None:
             extra_days, minute = divmod(minute_of_day, 1440)
-            d = self.start_date + timedelta(days=day + extra_days)
-            hours, minutes = divmod(minute, 60)
-            local = datetime(d.year, d.month, d.day, hours, minutes, tzinfo=zone(zone_name))
-            t = int(local.timestamp()) - self._epoch_s
+            midnight = self._steady_midnight(zone_name, day + extra_days)
+            if midnight is None:  # the offset changes that day
+                t = self._wall_to_sim(zone_name, day + extra_days, minute)
+            else:
+                t = midnight + minute * 60
             self._local_to_sim[key] = t
         return t
+
+    def _steady_midnight(self, zone_name: str, day: int) -> int | None:
+        """The local day's midnight in simulation seconds, when one offset holds all day."""
+        key = (zone_name, day)
+        if key not in self._midnights:
+            midnight = self._wall_to_sim(zone_name, day, 0)
+            steady = self._wall_to_sim(zone_name, day, 1439) - midnight == 1439 * 60
+            self._midnights[key] = midnight if steady else None
+        return self._midnights[key]
+
+    def _wall_to_sim(self, zone_name: str, day: int, minute: int) -> int:
+        d = self.start_date + timedelta(days=day)
+        hours, minutes = divmod(minute, 60)
+        local = datetime(d.year, d.month, d.day, hours, minutes, tzinfo=zone(zone_name))
+        return int(local.timestamp()) - self._epoch_s
 
     def date_of(self, day: int) -> date:
         return self.start_date + timedelta(days=day)

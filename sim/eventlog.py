@@ -161,8 +161,8 @@ class Recorder:
                 column = f.name  # read once: a pyarrow Field's name is a property call
                 values = [r[column] for r in rows]
                 if column in TIME_COLUMNS:
-                    arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-                    mask = np.isnan(arr)
+                    arr = pa.array(values, pa.float64()).to_numpy(zero_copy_only=False)
+                    mask = np.isnan(arr)  # a missing time
                     seconds = np.where(mask, 0, arr).astype(np.int64) + self.epoch_s
                     arrays.append(pa.array(seconds, type=pa.int64(), mask=mask).cast(TS))
                 else:

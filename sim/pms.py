@@ -91,6 +91,7 @@ class PracticeState:
     contact_count: list[int]  # contacts so far (ring position)
     touch_days: dict[str, np.ndarray]  # per use case, ring buffers of touch days
     touch_count: dict[str, list[int]]
+    latest_touch_day: dict[str, list[int]]  # per use case
     previous_touch_day: dict[str, list[int]]  # the touch before the latest, per use case
     episodes: dict[str, Episodes]
     appointments: dict[int, Appointment] = field(default_factory=dict)
@@ -126,6 +127,7 @@ class PracticeState:
             contact_count=[0] * n,
             touch_days={u: np.full((n, HISTORY), NONE, dtype=np.int32) for u in OUTREACH},
             touch_count={u: [0] * n for u in OUTREACH},
+            latest_touch_day={u: [NONE] * n for u in OUTREACH},
             previous_touch_day={u: [NONE] * n for u in OUTREACH},
             episodes={u: Episodes.empty(n) for u in OUTREACH},
         )
@@ -140,12 +142,11 @@ class PracticeState:
         self.contact_days[patient, count % HISTORY] = day
         self.contact_count[patient] = count + 1
         for u in use_cases:
-            if u in self.touch_days:
-                counts = self.touch_count[u]
+            days = self.touch_days.get(u)
+            if days is not None:
+                counts, latest = self.touch_count[u], self.latest_touch_day[u]
                 count = counts[patient]
-                if count:
-                    self.previous_touch_day[u][patient] = int(
-                        self.touch_days[u][patient, (count - 1) % HISTORY]
-                    )
-                self.touch_days[u][patient, count % HISTORY] = day
+                days[patient, count % HISTORY] = day
                 counts[patient] = count + 1
+                self.previous_touch_day[u][patient] = latest[patient]
+                latest[patient] = day

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -54,6 +54,24 @@ def test_local_wall_time_round_trips_through_simulation_seconds(
         change.year, change.month, change.day, minute // 60, minute % 60, tzinfo=ZoneInfo(zone)
     )
     assert clock.utc_datetime(t) == wall
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_every_wall_minute_around_a_change_maps_as_zoneinfo_maps_it(zone: str) -> None:
+    """Days with one offset all day take a shortcut (midnight plus minutes); the change days
+    and the skipped hour (02:30 on spring-forward: an hour later, as fold=0) must not."""
+    clock = Clock(START)
+    epoch = datetime(START.year, START.month, START.day, tzinfo=UTC).timestamp()
+    for change in CHANGE_DAYS:
+        for day in range((change - START).days - 1, (change - START).days + 2):
+            for minute in range(0, 1440 + 120, 10):  # past midnight: the next day's wall time
+                d = START + timedelta(days=day + minute // 1440)
+                m = minute % 1440
+                wall = datetime(d.year, d.month, d.day, m // 60, m % 60, tzinfo=ZoneInfo(zone))
+                assert clock.at_local(zone, day, minute) == int(wall.timestamp() - epoch), (
+                    day,
+                    minute,
+                )
 
 
 def test_eight_am_in_new_york_is_one_hour_earlier_in_utc_after_spring_forward() -> None:

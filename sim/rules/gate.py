@@ -68,10 +68,9 @@ class Gate:
 
     def __post_init__(self) -> None:
         p = self.patients
-        self._states = [
-            tuple(sorted({a, b}))
-            for a, b in zip(p.state.tolist(), p.phone_state.tolist(), strict=True)
-        ]
+        pairs = list(zip(p.state.tolist(), p.phone_state.tolist(), strict=True))
+        states = {pair: tuple(sorted(set(pair))) for pair in set(pairs)}  # a few distinct pairs
+        self._states = [states[pair] for pair in pairs]
         self._home_zone = p.tz_address.tolist()
         self._dnc = p.do_not_call.tolist()
         self._confirmation_purposes = (self.rules.optout_confirmation.purpose,)
