@@ -8,9 +8,7 @@ suite never stops at a failing case: an agent that raises fails that case and th
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,6 +57,7 @@ from agents.protocol import (
 )
 from agents.voicemail import protected_terms_in
 from sim.errors import InputError
+from sim.files import write_bytes
 
 CHECKS = (
     "agent_completes",
@@ -799,25 +798,11 @@ def report_junit(results: Sequence[CaseResult], agent: str) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written report."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_reports(
     results: Sequence[CaseResult], agent: str, junit: Path | None, json_path: Path | None
 ) -> None:
     if junit is not None:
-        write_atomically(junit, report_junit(results, agent))
+        write_bytes(junit, report_junit(results, agent))
     if json_path is not None:
         text = json.dumps(report_json(results, agent), indent=2, ensure_ascii=False) + "\n"
-        write_atomically(json_path, text.encode("utf-8"))
+        write_bytes(json_path, text.encode("utf-8"))

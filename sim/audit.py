@@ -8,9 +8,7 @@ sit in both; the time-zone arithmetic here is its own (zoneinfo + tzdata).
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,6 +25,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.files import write_bytes
 from sim.rules.model import WEEKDAYS, RuleSet, load_rules
 
 FORMAT_VERSION = 1
@@ -1520,23 +1519,10 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
     return out
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(report: AuditReport, path: Path | str) -> None:
     """The report as JSON (see report_dict), written atomically."""
     text = json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(Path(path), text.encode("utf-8"))
+    write_bytes(Path(path), text.encode("utf-8"))
 
 
 def write_junit(report: AuditReport, path: Path | str) -> None:
@@ -1582,4 +1568,4 @@ def write_junit(report: AuditReport, path: Path | str) -> None:
             ).text = f"{r.checked} contacts checked; source: {r.source}"
     ET.indent(suites)
     data = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
-    _write_atomically(Path(path), data + b"\n")
+    write_bytes(Path(path), data + b"\n")
