@@ -273,7 +273,7 @@ class Planner:
             lo, hi = max(lo_t, w_lo, int(now) + 60), min(hi_t, w_hi)
             if hi - lo < 60:
                 continue
-            phone = str(self.patients.phone[p])
+            phone = self._phones[p]
             item = (Item(p, campaigns.CONFIRMATION, 0),)
             can_text = bool(self._can_text[p])
             can_call = cfg.voice_fallback and not appt.voice_planned

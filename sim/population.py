@@ -176,7 +176,9 @@ class Patients:
     @property
     def states(self) -> list[tuple[str, ...]]:
         """Every candidate state of each patient: the address's and the area code's."""
-        return [tuple(sorted({a, p})) for a, p in zip(self.state, self.phone_state, strict=True)]
+        pairs = list(zip(self.state.tolist(), self.phone_state.tolist(), strict=True))
+        states = {pair: tuple(sorted(set(pair))) for pair in set(pairs)}  # a few distinct pairs
+        return [states[pair] for pair in pairs]
 
 
 def _choose(

@@ -68,9 +68,7 @@ class Gate:
 
     def __post_init__(self) -> None:
         p = self.patients
-        pairs = list(zip(p.state.tolist(), p.phone_state.tolist(), strict=True))
-        states = {pair: tuple(sorted(set(pair))) for pair in set(pairs)}  # a few distinct pairs
-        self._states = [states[pair] for pair in pairs]
+        self._states = p.states
         self._home_zone = p.tz_address.tolist()
         self._dnc = p.do_not_call.tolist()
         self._confirmation_purposes = (self.rules.optout_confirmation.purpose,)
