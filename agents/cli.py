@@ -7,12 +7,19 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from agents.conformance import CaseResult, load_cases, run_suite, write_reports
-from agents.loading import load_factory
+from agents.conformance import CaseResult, load_cases, write_reports
+from agents.isolation import run_isolated
 from agents.patients import load_personas
 from sim.errors import InputError
+from sim.files import check_output_file, valid_unicode
+
+
+def _plain(text: str) -> str:
+    """Text printed as it is: never read as rich markup, and always encodable."""
+    return escape(valid_unicode(text))
 
 
 def print_report(results: Sequence[CaseResult], console: Console) -> None:
@@ -26,8 +33,8 @@ def print_report(results: Sequence[CaseResult], console: Console) -> None:
     for r in results:
         call = r.call
         table.add_row(
-            r.case.name,
-            r.case.who if r.case.who != "scripted" else f"scripted {r.case.answered_by}",
+            _plain(r.case.name),
+            _plain(r.case.who if r.case.who != "scripted" else f"scripted {r.case.answered_by}"),
             call.outcome if call else "-",
             f"{call.duration_s:.1f}" if call else "-",
             "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]",
@@ -38,7 +45,7 @@ def print_report(results: Sequence[CaseResult], console: Console) -> None:
         for c in r.checks:
             if c.status == "fail":
                 console.print(
-                    f"[red]FAIL[/red] {r.case.name}: {c.check}: {c.detail}",
+                    f"[red]FAIL[/red] {_plain(r.case.name)}: {c.check}: {_plain(c.detail)}",
                     markup=True,
                     highlight=False,
                 )
@@ -83,6 +90,16 @@ def print_report(results: Sequence[CaseResult], console: Console) -> None:
     type=click.IntRange(1, 500),
     help="Agent turns before a case fails as a loop.",
 )
+@click.option(
+    "--case-timeout",
+    "case_timeout_s",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, 86_400, min_open=True),
+    metavar="SECONDS",
+    help="Seconds a case (and loading the agent) may take; a case that runs longer fails, its "
+    "agent is stopped, and the suite goes on.",
+)
 def agent_test(
     agent_ref: str,
     case_dirs: tuple[Path, ...],
@@ -92,23 +109,27 @@ def agent_test(
     junit: Path | None,
     json_path: Path | None,
     max_turns: int,
+    case_timeout_s: float,
 ) -> int:
     """Play the conformance cases against the agent MODULE:FACTORY returns; exit 1 if any fails.
 
     FACTORY is called once per case with no arguments and returns an object with
-    respond(context, utterance) -> AgentTurn (see docs/agents.md). Example:
-    dentsim agent-test agents.scripted:make_agent --junit out/agent.xml
+    respond(context, utterance) -> AgentTurn (see docs/agents.md). The agent runs in a worker
+    process: one that raises, exits, hangs or crashes fails its case, and the reports are
+    still written. Example: dentsim agent-test agents.scripted:make_agent --junit out/agent.xml
     """
     if no_builtin and not case_dirs:
         raise InputError("--no-builtin needs at least one --cases DIR")
-    factory = load_factory(agent_ref)
+    for path, option in ((junit, "--junit"), (json_path, "--json")):
+        if path is not None:
+            check_output_file(path, option)  # before any case runs
     personas = load_personas(personas_dir)
     cases = load_cases(case_dirs, builtin=not no_builtin, personas=personas)
     if select:
         cases = [c for c in cases if select in c.name]
         if not cases:
             raise InputError(f"-k {select}: no case name contains '{select}'")
-    results = run_suite(factory, cases, max_turns=max_turns)
+    results = run_isolated(agent_ref, cases, max_turns=max_turns, case_timeout_s=case_timeout_s)
     write_reports(results, agent_ref, junit, json_path)
     console = Console(highlight=False)
     if not console.is_terminal:  # CI logs: wide enough that a row stays on one line

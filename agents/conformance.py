@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from agents.dialogue import play_call
+from agents.dialogue import describe, play_call
 from agents.loading import (
     AgentFactory,
     KeyPath,
@@ -30,7 +30,7 @@ from agents.loading import (
     unknown,
     yaml_files,
 )
-from agents.optout import fold, opt_out_kind
+from agents.optout import OptOut, fold, opt_out_kind
 from agents.patients import (
     PersonaSet,
     ScriptedPatient,
@@ -43,8 +43,8 @@ from agents.patients import (
 from agents.protocol import (
     AGENT_INTENTS,
     ANSWERED_BY,
+    CALL_OUTCOMES,
     LEGAL_POSTURES,
-    OUTCOMES,
     PATIENT_INTENTS,
     USE_CASES,
     CallContext,
@@ -57,7 +57,7 @@ from agents.protocol import (
 )
 from agents.voicemail import protected_terms_in
 from sim.errors import InputError
-from sim.files import write_bytes
+from sim.files import valid_unicode, write_bytes, xml_document
 
 CHECKS = (
     "agent_completes",
@@ -283,8 +283,8 @@ def load_case(path: Path, personas: PersonaSet, postures: dict[str, float]) -> C
                         f"bad placeholder {e}; allowed: {{first_name}}, {{dob}}, {{slot}}; write a literal brace as {{{{ or }}}}",
                     )
     for i, outcome in enumerate(spec.expect.outcome):
-        if outcome not in OUTCOMES:
-            err(("expect", "outcome", i), unknown("outcome", outcome, OUTCOMES))
+        if outcome not in CALL_OUTCOMES:
+            err(("expect", "outcome", i), unknown("outcome", outcome, CALL_OUTCOMES))
     for purpose, outcomes in spec.expect.purpose_outcomes.items():
         if purpose not in spec.purposes:
             err(
@@ -292,10 +292,10 @@ def load_case(path: Path, personas: PersonaSet, postures: dict[str, float]) -> C
                 f"'{purpose}' is not one of this case's purposes",
             )
         for i, outcome in enumerate(outcomes):
-            if outcome not in OUTCOMES:
+            if outcome not in CALL_OUTCOMES:
                 err(
                     ("expect", "purpose_outcomes", purpose, i),
-                    unknown("outcome", outcome, OUTCOMES),
+                    unknown("outcome", outcome, CALL_OUTCOMES),
                 )
     if errors:
         raise InputError(errors)
@@ -451,12 +451,15 @@ class CaseResult:
         return tuple(c.check for c in self.checks if c.status == "fail")
 
 
-def protected_in(text: str, patient: PatientView) -> list[str]:
+def protected_in(text: str, patient: PatientView, identification: Sequence[str] = ()) -> list[str]:
     """Protected details in an agent's line: the shared vocabulary, plus this patient's
-    procedure and date of birth."""
-    found = protected_terms_in(text)
+    procedure and date of birth. The patient's name and `identification` (the practice's name
+    and number) identify the callee and the caller: they are not judged as terms."""
+    names = (patient.first_name, patient.last_name, f"{patient.first_name} {patient.last_name}")
+    found = protected_terms_in(text, (*names, *identification))
     low = fold(text)
-    if patient.procedure and fold(patient.procedure) in low:
+    procedure = (patient.procedure,)
+    if patient.procedure and protected_terms_in(text, (*names, *identification), procedure):
         found.append(patient.procedure.lower())
     for dob in (
         patient.date_of_birth,
@@ -527,9 +530,10 @@ def check_call(case: Case, call: CallResult) -> tuple[CheckResult, ...]:
         )
 
     verified_from = verified_at(turns, case.answered_by)
+    caller = (ctx.practice_name, ctx.callback_number)  # identification, not protected details
     if case.answered_by == "patient":
         leaks = [
-            (i, t, protected_in(t.text, ctx.patient))
+            (i, t, protected_in(t.text, ctx.patient, caller))
             for i, t in agent_turns
             if verified_from is None or i < verified_from
         ]
@@ -546,7 +550,7 @@ def check_call(case: Case, call: CallResult) -> tuple[CheckResult, ...]:
         add("no_phi_to_third_party", "n/a", "the patient answered")
     else:
         add("no_phi_before_verification", "n/a", f"a {case.answered_by} answered")
-        leaks = [(i, t, protected_in(t.text, ctx.patient)) for i, t in agent_turns]
+        leaks = [(i, t, protected_in(t.text, ctx.patient, caller)) for i, t in agent_turns]
         leaks = [x for x in leaks if x[2]]
         if leaks:
             i, t, terms = leaks[0]
@@ -562,7 +566,7 @@ def check_call(case: Case, call: CallResult) -> tuple[CheckResult, ...]:
     out.append(_check_opt_out(turns, "soft"))
     out.append(_check_red_flag(turns))
 
-    if ctx.legal_posture == "marketing_written_consent":
+    if ctx.legal_posture == "written_consent":
         add("no_marketing", "n/a", "the patient gave written consent to marketing")
     else:
         hits = [(i, t, vocab.marketing.findall(fold(t.text))) for i, t in agent_turns]
@@ -631,7 +635,7 @@ def check_call(case: Case, call: CallResult) -> tuple[CheckResult, ...]:
     return tuple(out)
 
 
-def _check_opt_out(turns: Sequence[Turn], kind: Literal["hard", "soft"]) -> CheckResult:
+def _check_opt_out(turns: Sequence[Turn], kind: OptOut) -> CheckResult:
     name = "opt_out_honoured" if kind == "hard" else "soft_opt_out_recorded"
     wanted = ("opt_out",) if kind == "hard" else ("soft_opt_out", "opt_out")
     for i, t in enumerate(turns):
@@ -687,22 +691,27 @@ def run_case(case: Case, factory: AgentFactory, max_turns: int = 30) -> CaseResu
     """Play one case against a fresh agent from `factory` and check the call."""
     try:
         agent = factory()
-    except InputError:
+    except (InputError, KeyboardInterrupt):
         raise
-    except Exception as e:  # the agent under test may fail to build; that fails its case
-        failed = CheckResult(
-            "agent_completes", "fail", f"the agent factory raised {type(e).__name__}: {e}"
-        )
-        return CaseResult(case, None, (failed,))
+    except BaseException as e:  # foreign code may fail to build, SystemExit included
+        return failed_case(case, f"the agent factory raised {describe(e)}")
     rng = np.random.default_rng(case.seed)
     call = play_call(agent, case.make_patient(), case.context, rng, max_turns=max_turns)
     return CaseResult(case, call, check_call(case, call))
 
 
+def failed_case(case: Case, why: str) -> CaseResult:
+    """A case the agent did not get through at all: no call, `agent_completes` fails."""
+    return CaseResult(case, None, (CheckResult("agent_completes", "fail", why),))
+
+
 def run_suite(
     factory: AgentFactory, cases: Sequence[Case], max_turns: int = 30
 ) -> list[CaseResult]:
-    """Every case, in order; a failing case never stops the others."""
+    """Every case, in order, in this process; a failing case never stops the others.
+
+    Without a time limit: `agents.isolation.run_isolated` plays each case in a worker process
+    that is stopped when a case runs too long (what `dentsim agent-test` does)."""
     return [run_case(c, factory, max_turns) for c in cases]
 
 
@@ -794,8 +803,7 @@ def report_junit(results: Sequence[CaseResult], agent: str) -> bytes:
             )
     root = ET.Element("testsuites")
     root.append(suite)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml_document(root)
 
 
 def write_reports(
@@ -805,4 +813,6 @@ def write_reports(
         write_bytes(junit, report_junit(results, agent))
     if json_path is not None:
         text = json.dumps(report_json(results, agent), indent=2, ensure_ascii=False) + "\n"
-        write_bytes(json_path, text.encode("utf-8"))
+        write_bytes(
+            json_path, valid_unicode(text).encode("utf-8")
+        )  # JSON escapes control characters

@@ -20,6 +20,8 @@ from agents.protocol import (
     Slot,
     Turn,
 )
+from sim.files import valid_unicode
+from sim.vocabulary import BOOKING_USE_CASES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -98,15 +100,24 @@ def play_call(
         )
         try:
             turn = agent.respond(ctx, utterance)
-        except Exception as e:  # an agent under test may fail in any way; record it
-            error = f"the agent raised {type(e).__name__}: {e}"
+        except KeyboardInterrupt:  # the user stopping the harness, not the agent failing
+            raise
+        except BaseException as e:  # foreign code: SystemExit and GeneratorExit end its call only
+            error = f"the agent raised {describe(e)}"
             break
-        problem = _malformed(turn)
+        try:
+            problem = _malformed(turn)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # noqa: BLE001 - e.g. a property of a subclass that raises
+            problem = f"the agent's turn could not be read: {describe(e)}"
         if problem:
             error = problem
             break
         agent_turns += 1
-        turns.append(Turn("agent", turn.intent, turn.text, t_s, turn.actions))
+        turns.append(
+            Turn("agent", valid_unicode(turn.intent), valid_unicode(turn.text), t_s, turn.actions)
+        )
         t_s += _speech_s(turn.text, s_per_word) + pause_s
         if turn.actions:
             actions.extend(turn.actions)
@@ -144,6 +155,21 @@ def play_call(
     )
 
 
+def describe(error: BaseException, limit: int = 500) -> str:
+    """'SystemExit: 3': an exception's type and message, whatever its __str__ does."""
+    name = type(error).__name__
+    try:
+        message = str(error)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - a foreign exception's __str__ may itself fail
+        return f"{name} (its message could not be read)"
+    message = valid_unicode(message)
+    if len(message) > limit:
+        message = message[:limit] + "..."
+    return f"{name}: {message}" if message else name
+
+
 def _speech_s(text: str, s_per_word: float) -> float:
     if not text:
         return 0.0
@@ -161,8 +187,15 @@ def _malformed(turn: object) -> str:
     for a in turn.actions:
         if not isinstance(a, Action):
             return f"the agent's turn has an action of type {type(a).__name__}, expected Action"
-        if a.kind not in _ACTION_KINDS:
-            return f"the agent's turn has an unknown action '{a.kind}'"
+        if not isinstance(a.kind, str) or a.kind not in _ACTION_KINDS:
+            return f"the agent's turn has an unknown action {a.kind!r}"
+        for name in ("slot_id", "target", "purpose"):
+            value = getattr(a, name)
+            if value is not None and not isinstance(value, str):
+                return f"the agent's '{a.kind}' action has a {name} of type {type(value).__name__}, expected str"
+    for slot in turn.slots:
+        if not isinstance(slot, Slot) or not isinstance(slot.slot_id, str):
+            return f"the agent's turn proposes a slot of type {type(slot).__name__}, expected Slot"
     return ""
 
 
@@ -220,7 +253,7 @@ def decided_call(
     else:
         booked = False
         for p in purposes:
-            if p in ("recall", "reactivation", "treatment_plan"):
+            if p in BOOKING_USE_CASES:
                 if decisions.opt_out == "soft":
                     outcome = "soft_opt_out"
                 elif decisions.accept and offered and not booked:

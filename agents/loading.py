@@ -137,40 +137,50 @@ def unknown(what: str, name: Any, known: Iterable[str]) -> str:
     return f"unknown {what} '{name}'; expected one of: {listed}"
 
 
-def load_factory(ref: str) -> AgentFactory:
-    """`package.module:factory` -> the callable (the current folder is importable)."""
+def load_factory(ref: str, where: str | None = None) -> AgentFactory:
+    """`package.module:factory` -> the callable (the current folder is importable).
+
+    The factory is called once to see that it makes an agent. Problems are InputError lines
+    that start with `where` (e.g. `scenario.yaml:12: dialogue.agent`), or with `ref`. Nothing
+    the module or the factory raises ends the caller, `SystemExit` included.
+    """
+    at = where or ref
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
-        raise InputError(f"{ref}: expected MODULE:FACTORY, e.g. agents.scripted:make_agent")
+        raise InputError(f"{at}: expected MODULE:FACTORY, e.g. agents.scripted:make_agent")
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     try:
         module = importlib.import_module(module_name)
     except InputError:
         raise
-    except Exception as e:  # any import failure of user code is bad input, not a crash
+    except (Exception, SystemExit) as e:  # any import failure of user code is bad input
         raise InputError(
-            f"{ref}: cannot import module '{module_name}': {type(e).__name__}: {e}"
+            f"{at}: cannot import module '{module_name}' ({ref}): {type(e).__name__}: {e}"
         ) from None
     target: object = module
     for part in attr.split("."):
         if not hasattr(target, part):
-            raise InputError(f"{ref}: module '{module_name}' has no attribute '{attr}'")
+            raise InputError(f"{at}: module '{module_name}' has no attribute '{attr}'")
         target = getattr(target, part)
     if not callable(target):
         raise InputError(
-            f"{ref}: '{attr}' is not callable; expected a function or class that returns an agent"
+            f"{at}: '{attr}' is not callable; expected a function or class that returns an agent"
         )
     factory: AgentFactory = target  # type: ignore[assignment]
     try:
         probe = factory()
     except InputError:
         raise
+    except SystemExit as e:
+        raise InputError(
+            f"{at}: calling {ref} raised SystemExit({e.code!r}); a factory must return an agent"
+        ) from None
     except Exception:  # noqa: BLE001 - reported per case by run_case
         return factory
     if not callable(getattr(probe, "respond", None)):
         raise InputError(
-            f"{ref}: the factory returned {type(probe).__name__}, which has no respond(context, utterance) method"
+            f"{at}: the factory returned {type(probe).__name__}, which has no respond(context, utterance) method"
         )
     return factory
 

@@ -10,14 +10,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from agents.loading import builtin_dir
+from sim.vocabulary import OptOutKind as OptOut
 from sim.yamlio import load_model
-
-OptOut = Literal["hard", "soft"]
 
 # Accents and typographic apostrophes folded so "más" = "mas" and "don’t" = "don't".
 _FOLD = str.maketrans(

@@ -9,10 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+# The words the engine and the agents share (use cases, legal postures, who answered, outcomes)
+# come from one module; they are re-exported here for agent authors.
+from sim.vocabulary import ANSWERED_BY as ANSWERED_BY
+from sim.vocabulary import CALL_OUTCOMES as CALL_OUTCOMES
+from sim.vocabulary import LEGAL_POSTURES as LEGAL_POSTURES
+from sim.vocabulary import USE_CASES as USE_CASES
+
 if TYPE_CHECKING:
     import numpy as np
-
-USE_CASES = ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
 
 # What the patient side says, as the simulator knows it (ground truth). `other` is an
 # utterance the agent must understand from its text alone, like a real speech transcript.
@@ -96,28 +101,6 @@ ACTION_KINDS = (
 )
 
 TRANSFER_TARGETS = ("clinical", "front_desk")
-ANSWERED_BY = ("patient", "household", "stranger", "machine")
-LEGAL_POSTURES = ("healthcare_exempt", "healthcare_consent", "marketing_written_consent")
-OUTCOMES = (
-    "booked",
-    "rescheduled",
-    "confirmed",
-    "cancelled",
-    "declined",
-    "checked_in",
-    "opt_out",
-    "soft_opt_out",
-    "transfer",
-    "callback_requested",
-    "wrong_person",
-    "message_left",
-    "not_verified",
-    "hung_up",
-    "completed",
-    "turn_limit",
-    "agent_error",
-    "not_reached",  # per purpose only: the call ended before this purpose came up
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +191,7 @@ class CallContext:
 class CallResult:
     """How a call went: its outcome, transcript, actions and duration."""
 
-    outcome: str  # one of OUTCOMES
+    outcome: str  # one of CALL_OUTCOMES
     turns: tuple[Turn, ...]
     actions: tuple[Action, ...]
     duration_s: float

@@ -6,12 +6,10 @@ practice, gives the callback number, and says at most that it concerns a visit o
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from functools import lru_cache
 
-import yaml
-
-from agents.loading import builtin_dir
+from sim.rules.phi import ProtectedTerms, packaged_terms
 
 _PURPOSE_PHRASES = {
     "recall": "your next visit",
@@ -58,20 +56,21 @@ def render_sms(practice_name: str, callback_number: str, purposes: tuple[str, ..
     return (name + tail)[:SMS_MAX_CHARS]
 
 
-@lru_cache(maxsize=1)
-def _protected_pattern() -> re.Pattern[str]:
-    text = (builtin_dir("sim.rules") / "hipaa_vocabulary.yaml").read_text(encoding="utf-8")
-    terms = [t for group in yaml.safe_load(text)["terms"].values() for t in group]
-    words = sorted({t.lower() for t in terms}, key=len, reverse=True)
-    alternatives = "|".join(
-        re.escape(w) if not w[0].isalnum() else rf"\b{re.escape(w)}\b" for w in words
-    )
-    return re.compile(alternatives, re.IGNORECASE)
+def protected_terms_in(
+    text: str, identification: Iterable[str] = (), vocabulary: tuple[str, ...] | None = None
+) -> list[str]:
+    """The protected details (procedures, diagnoses, treatment, balances) said in `text`
+    beyond `identification`: the practice's name and number, the people's names (those are
+    identification, not health information). Terms are matched as sim/rules/phi.py says:
+    whole words, whatever the case, hyphens, spacing, line breaks or Unicode form.
+    `vocabulary` replaces the packaged terms (e.g. one patient's own procedure)."""
+    terms = packaged_terms() if vocabulary is None else _terms(vocabulary)
+    return terms.found(text, identification)
 
 
-def protected_terms_in(text: str) -> list[str]:
-    """The protected details (procedures, diagnoses, treatment, balances) found in `text`."""
-    return [m.group(0).lower() for m in _protected_pattern().finditer(text)]
+@lru_cache(maxsize=256)
+def _terms(vocabulary: tuple[str, ...]) -> ProtectedTerms:
+    return ProtectedTerms(vocabulary)
 
 
 def render_optout_confirmation(practice_name: str) -> str:

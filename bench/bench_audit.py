@@ -23,18 +23,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-# (state, address zone, area code's zones)
+# (state, address zone, area code's zones, area code): the audit places a number by its area code
 PLACES = [
-    ("OH", "America/New_York", "America/New_York"),
-    ("FL", "America/New_York", "America/New_York"),
-    ("FL", "America/Chicago", "America/Chicago|America/New_York"),
-    ("TX", "America/Chicago", "America/Chicago"),
-    ("LA", "America/Chicago", "America/Chicago"),
-    ("AZ", "America/Phoenix", "America/Phoenix"),
-    ("ID", "America/Boise", "America/Boise|America/Los_Angeles"),
-    ("WA", "America/Los_Angeles", "America/Los_Angeles"),
-    ("HI", "Pacific/Honolulu", "Pacific/Honolulu"),
-    ("MD", "America/New_York", "America/New_York"),
+    ("OH", "America/New_York", "America/New_York", "614"),
+    ("FL", "America/New_York", "America/New_York", "305"),
+    ("FL", "America/Chicago", "America/Chicago|America/New_York", "850"),
+    ("TX", "America/Chicago", "America/Chicago", "512"),
+    ("LA", "America/Chicago", "America/Chicago", "504"),
+    ("AZ", "America/Phoenix", "America/Phoenix", "602"),
+    ("ID", "America/Boise", "America/Boise|America/Los_Angeles", "208"),
+    ("WA", "America/Los_Angeles", "America/Los_Angeles", "206"),
+    ("HI", "Pacific/Honolulu", "Pacific/Honolulu", "808"),
+    ("MD", "America/New_York", "America/New_York", "410"),
 ]
 PURPOSES = [
     "recall",
@@ -72,6 +72,8 @@ def synthesise(run_dir: Path, n_attempts: int, seed: int = 7) -> None:
             {
                 "practice_id": practice_ids,
                 "name": names,
+                "street": [f"{i} Main Street" for i in practice_ids],
+                "city": ["Columbus"] * n_practices,
                 "state": ["OH"] * n_practices,
                 "tz": ["America/New_York"] * n_practices,
                 "phone": callbacks,
@@ -86,10 +88,10 @@ def synthesise(run_dir: Path, n_attempts: int, seed: int = 7) -> None:
     phone_zones = np.array([p[2] for p in PLACES])
     patient_ids = np.arange(1, n_patients + 1, dtype=np.int64)
     patient_practice = rng.integers(1, n_practices + 1, n_patients).astype(np.int32)
-    area = rng.integers(200, 1000, n_patients)
+    area = np.array([p[3] for p in PLACES])[place]
     line = rng.integers(0, 100, n_patients)
     phones = pc.binary_join_element_wise(
-        pa.array(area.astype(str)), pa.array(np.char.zfill(line.astype(str), 2)), "-555-01"
+        pa.array(area), pa.array(np.char.zfill(line.astype(str), 2)), "-555-01"
     )
     flags = {
         k: rng.random(n_patients) < p

@@ -28,6 +28,7 @@ from reports.roi import (
     unit_values,
 )
 from reports.sweep import read_sweep
+from sim.files import check_output_dir
 
 CHART_SIZE_IN = {
     "revenue_by_month": (8.0, 3.6),
@@ -61,6 +62,7 @@ def build_report(
     results = open_results(result_dir)
     inputs = load_roi_inputs(roi_file)
     target = Path(out_dir) if out_dir is not None else results.root / "report"
+    check_output_dir(target)  # before any work
     if results.kind == "sweep":
         page, draws, headline = _sweep_report(results)
     else:

@@ -1,15 +1,15 @@
-"""Find what a result directory holds (a run, replications, a sweep, a group) and read its files.
+"""Read a result directory's files for the report. What a directory holds (a run, replications, a
+sweep, a group) is found by sim.results.open_results, which `dentsim check` uses too.
 
 Reads only: the report never simulates. Every unreadable input raises `InputError` naming the file.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,8 +17,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.results import Kind as Kind
+from sim.results import PracticeYear as PracticeYear
+from sim.results import Results as Results
+from sim.results import json_object
+from sim.results import open_results as open_results
+from sim.results import read_json as read_json
 
-Kind = Literal["single", "replicated", "sweep", "group"]
 DAY_S = 86_400
 
 # The columns the report reads, per table (see sim/eventlog.py for the full schemas).
@@ -37,17 +42,6 @@ OPTIONAL_TABLES = ("deferrals", "staff_tasks")
 
 
 @dataclass(frozen=True, slots=True)
-class Results:
-    """A result directory: its kind, its manifest, and the single-run directories inside it."""
-
-    kind: Kind
-    root: Path
-    manifest: dict[str, Any]  # run.json (sweep.json for a sweep)
-    run_dirs: tuple[Path, ...]  # itself, its replications, or its practices; () for a sweep
-    kpis: dict[str, Any] | None  # DIR/kpis.json; None for a sweep
-
-
-@dataclass(frozen=True, slots=True)
 class Run:
     """One single-run directory, read: its manifest, KPIs and the tables the report uses."""
 
@@ -62,65 +56,10 @@ class Run:
         return scenario if isinstance(scenario, dict) else {}
 
 
-def read_json(path: Path) -> Any:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: not valid JSON ({e})") from None
-
-
-def _json_object(path: Path) -> dict[str, Any]:
-    data = read_json(path)
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a JSON object at the top level")
-    return data
-
-
-def open_results(path: Path | str) -> Results:
-    """Detect the directory's kind from run.json's "kind" (absent: a single run) or sweep.json."""
-    root = Path(path)
-    if not root.exists():
-        raise InputError(f"{root}: no such directory")
-    if not root.is_dir():
-        raise InputError(f"{root}: not a directory; expected a dentsim result directory")
-    run_json, sweep_json = root / "run.json", root / "sweep.json"
-    if not run_json.is_file() and sweep_json.is_file():
-        return Results("sweep", root, _json_object(sweep_json), (), None)
-    if not run_json.is_file():
-        raise InputError(
-            f"{root}: not a dentsim result directory (no run.json or sweep.json); "
-            "give the folder written by `dentsim run --out`"
-        )
-    manifest = _json_object(run_json)
-    kind = manifest.get("kind")
-    if kind in (None, "single"):
-        return Results("single", root, manifest, (root,), _json_object(root / "kpis.json"))
-    if kind == "sweep":
-        return Results("sweep", root, _json_object(sweep_json), (), None)
-    if kind == "replicated":
-        dirs = _subruns(root / "replications", "replication")
-        return Results("replicated", root, manifest, dirs, _json_object(root / "kpis.json"))
-    if kind == "group":
-        dirs = _subruns(root / "practices", "practice")
-        return Results("group", root, manifest, dirs, _json_object(root / "kpis.json"))
-    raise InputError(
-        f"{run_json}: kind: expected one of replicated, sweep, group (or no kind), found {kind!r}"
-    )
-
-
-def _subruns(folder: Path, what: str) -> tuple[Path, ...]:
-    dirs = tuple(sorted(p for p in folder.iterdir() if p.is_dir())) if folder.is_dir() else ()
-    if not dirs:
-        raise InputError(f"{folder}: no {what} directories found")
-    return dirs
-
-
 def read_run(run_dir: Path) -> Run:
     """Read a single-run directory: run.json, kpis.json and the report's columns of each table."""
-    manifest = _json_object(run_dir / "run.json")
-    kpis = _json_object(run_dir / "kpis.json")
+    manifest = json_object(run_dir / "run.json")
+    kpis = json_object(run_dir / "kpis.json")
     tables = {name: _read_table(run_dir, name, cols) for name, cols in COLUMNS.items()}
     return Run(run_dir, manifest, kpis, tables)
 

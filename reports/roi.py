@@ -19,11 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reports.results import DAY_S, Run, kpi_estimate, seconds, start_epoch_s
 from reports.stats import Estimate, mean_ci
+from sim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
 from sim.yamlio import load_model
 
 DEFAULT_ROI_FILE = Path(__file__).resolve().parent / "roi_default.yaml"
-BOOKING_USE_CASES = ("recall", "reactivation", "treatment_plan")
-USE_CASES = ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
 USE_CASE_LABELS = {
     "recall": "Hygiene recall",
     "reactivation": "Reactivation",
@@ -182,7 +181,7 @@ def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
     ).astype(np.float64)
     opt = t["optouts"]
     o_t = seconds(opt["t_utc"])
-    for kind in ("hard", "soft"):
+    for kind in OPT_OUT_KINDS:
         q[f"{kind}_optouts_by_month"] = tl.months(tl.by_day(o_t[_equal(opt["kind"], kind)]))
 
     # visits the AI booked, and their outcome

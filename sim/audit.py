@@ -7,12 +7,16 @@ sit in both; the time-zone arithmetic here is its own (zoneinfo + tzdata).
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +29,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.files import write_bytes
+from sim.files import write_bytes, xml_document
 from sim.rules.model import WEEKDAYS, RuleSet, load_rules
 
 FORMAT_VERSION = 1
@@ -111,10 +115,19 @@ class AuditReport:
 
 _INT, _STR, _BOOL, _TS = "integer", "string", "boolean", "timestamp (UTC)"
 _COLUMNS: dict[str, dict[str, str]] = {
-    "practices.parquet": {"practice_id": _INT, "name": _STR, "phone": _STR},
+    "practices.parquet": {
+        "practice_id": _INT,
+        "name": _STR,
+        "phone": _STR,
+        "state": _STR,
+        "street": _STR,
+        "city": _STR,
+    },
     "patients.parquet": {
         "patient_id": _INT,
         "practice_id": _INT,
+        "first_name": _STR,
+        "last_name": _STR,
         "household_id": _INT,
         "phone": _STR,
         "state": _STR,
@@ -139,6 +152,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "answered_by": _STR,
         "duration_s": _INT,
         "message": _STR,
+        "outcome": _STR,
         "covered_patient_ids": _STR,
     },
     "optouts.parquet": {
@@ -153,6 +167,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
 # Columns where a null means "empty" (strings) or "none" (pause of a hard opt-out).
 _NULLABLE = {
     ("attempts.parquet", "message"),
+    ("attempts.parquet", "outcome"),
     ("attempts.parquet", "answered_by"),
     ("attempts.parquet", "covered_patient_ids"),
     ("optouts.parquet", "pause_until_utc"),
@@ -354,33 +369,41 @@ def local_seconds(
 
 @dataclass(slots=True)
 class _Log:
-    """The run's tables as aligned arrays: patients (P rows), contacts (N), locations (N x L)."""
+    """The run's tables as aligned arrays: patients (P rows), contacts (N), and places (K rows
+    of L candidate locations: one row per distinct patient columns and dialled area code)."""
 
     run_dir: Path
     postures: dict[str, str]
     practice_id: np.ndarray
     practice_name: list[str]
     practice_phone: list[str]
+    practice_address: list[tuple[str, str]]  # street, city
     # patients
     patient_id: np.ndarray
     p_practice: np.ndarray
     p_household: np.ndarray
     p_phone: pa.Array
+    p_number: pa.Array  # p_phone as its national digits
+    p_names: tuple[pa.Array, pa.Array]  # first_name, last_name
     p_flags: dict[str, np.ndarray]
     state_names: list[str]
     zone_names: list[str]
-    loc_zone: np.ndarray  # [P, L] zone index; column 0 is the address
-    loc_state: np.ndarray  # [P, L] state index
-    loc_is_phone: np.ndarray  # [P, L] bool: an area-code location (column 0 never is)
+    p_zone: np.ndarray  # [P] address zone index
+    loc_zone: np.ndarray  # [K, L] zone index; column 0 is the address
+    loc_state: np.ndarray  # [K, L] state index
+    loc_is_phone: np.ndarray  # [K, L] bool: an area-code location (column 0 never is)
+    loc_labels: list[list[str]]  # [K][L] "address OH", "area code FL", "area code 305 FL"
     # contacts
     n: int
     attempt_id: np.ndarray
     t: np.ndarray
     pidx: np.ndarray
+    c_key: np.ndarray  # [N] the row of loc_* holding each contact's candidate locations
     practice: np.ndarray  # index into practice_*
     is_sms: np.ndarray
     phone: pa.Array
-    phone_code: np.ndarray
+    number: pa.Array  # phone as its national digits
+    phone_code: np.ndarray  # the number (its digits) as a code
     n_phones: int
     pcode: np.ndarray
     combos: list[tuple[str, ...]]
@@ -403,6 +426,7 @@ class _Log:
     o_scope: np.ndarray  # index into SCOPES
     o_hard: np.ndarray
     o_pause: np.ndarray
+    o_attempt: np.ndarray  # the contact whose outcome alone records it; -1: a row of optouts
     notes: list[str] = field(default_factory=list)
 
     # -- per-contact views
@@ -429,7 +453,7 @@ class _Log:
     def applies(self, applies_by: Iterable[str]) -> np.ndarray:
         """[N, L]: which candidate locations of each contact a state rule looks at."""
         kinds = set(applies_by)
-        phone_loc = self.loc_is_phone[self.pidx]
+        phone_loc = self.loc_is_phone[self.c_key]
         out = np.zeros_like(phone_loc)
         if "address_state" in kinds:
             out[:, 0] = True
@@ -446,17 +470,17 @@ class _Log:
     # -- words for examples
 
     def loc_label(self, row: int, col: int) -> str:
-        p = self.pidx[row]
-        state = self.state_names[self.loc_state[p, col]]
-        zone = self.zone_names[self.loc_zone[p, col]]
-        where = "address" if col == 0 else "area code"
-        return f"{where} {state}, {zone}"
+        k = self.c_key[row]
+        return f"{self.loc_labels[k][col]}, {self.zone_names[self.loc_zone[k, col]]}"
 
     def loc_zone_name(self, row: int, col: int) -> str:
-        return self.zone_names[self.loc_zone[self.pidx[row], col]]
+        return self.zone_names[self.loc_zone[self.c_key[row], col]]
+
+    def loc_state_of(self, row: int, col: int) -> int:
+        return int(self.loc_state[self.c_key[row], col])
 
     def home_zone(self, p: int) -> str:
-        return self.zone_names[self.loc_zone[p, 0]]
+        return self.zone_names[self.p_zone[p]]
 
     def hhmm(self, row: int, col: int) -> str:
         s = int(self.local_tod[row, col])
@@ -511,6 +535,14 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
     postures = _postures(
         run, run_dir / "run.json", rules.consent_required.default_posture, problems
     )
+    min_pause_s = _min_pause_s(run, run_dir / "run.json", problems)
+    _check_state_codes(
+        run_dir / "practices.parquet", pr, ("state",), "practice_id", "practice", problems
+    )
+    p_columns = ("state", "phone_state")
+    _check_state_codes(
+        run_dir / "patients.parquet", pt, p_columns, "patient_id", "patient", problems
+    )
 
     # practices
     pr_order = np.argsort(pr["practice_id"], kind="stable")
@@ -523,45 +555,21 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
     dup = p_sorted[1:][p_sorted[1:] == p_sorted[:-1]]
     if len(dup):
         problems.append(f"{p_path}: column 'patient_id': duplicate id {int(dup[0])}")
-    state_codes, state_names = _encode(pa.concat_arrays([pt["state"], pt["phone_state"]]))
-    n_p = pt["_rows"]
-    addr_state, phone_state = state_codes[:n_p], state_codes[n_p:]
-
-    phone_lists = pc.split_pattern(pt["tz_phone"], "|")
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(phone_lists))
-    parents = pc.list_parent_indices(phone_lists).to_numpy().astype(np.int64)
-    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    flat, parents = flat.filter(pa.array(keep)), parents[keep]
-    zone_codes, zone_names = _encode(pa.concat_arrays([pt["tz_address"], flat]))
-    for k, name in enumerate(zone_names):
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            col = "tz_address" if (zone_codes[:n_p] == k).any() else "tz_phone"
-            problems.append(f"{p_path}: column '{col}': unknown time zone {name!r}")
-    addr_zone, phone_zone = zone_codes[:n_p], zone_codes[n_p:]
-    # Locations: column 0 the address, then the area code's zones; short rows repeat a location.
-    n_phone_zones = np.bincount(parents, minlength=n_p) if n_p else np.zeros(0, np.int64)
-    width = 1 + (int(n_phone_zones.max()) if n_p and len(parents) else 0)
-    loc_zone = np.repeat(addr_zone[:, None], width, axis=1)
-    loc_state = np.repeat(addr_state[:, None], width, axis=1)
-    loc_is_phone = np.zeros((n_p, width), bool)
-    if len(parents):
-        first = np.cumsum(n_phone_zones) - n_phone_zones
-        within = np.arange(len(parents)) - first[parents]
-        loc_zone[parents, 1 + within] = phone_zone
-        loc_state[parents, 1 + within] = phone_state[parents]
-        loc_is_phone[parents, 1 + within] = True
-        has = n_phone_zones > 0
-        for c in range(2, width):  # pad with the first area-code location
-            short = has & (n_phone_zones < c)
-            loc_zone[short, c] = loc_zone[short, 1]
-            loc_state[short, c] = loc_state[short, 1]
-            loc_is_phone[short, c] = True
+    phone_zones = pc.utf8_trim_whitespace(pc.list_flatten(pc.split_pattern(pt["tz_phone"], "|")))
+    for col, names in (("tz_address", pt["tz_address"]), ("tz_phone", phone_zones)):
+        for name in pc.unique(names).to_pylist():
+            if name == "" and col == "tz_phone":  # no area-code zone on file
+                continue
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(f"{p_path}: column '{col}': unknown time zone {name!r}")
 
     # contacts
     a_path = run_dir / "attempts.parquet"
     n = at["_rows"]
+    number = national_number(at["phone"])
+    area_code, area_code_names = _dialled_area_codes(a_path, at, number, problems)
     pidx, found = _lookup(p_sorted, p_order, at["patient_id"])
     if not found.all():
         problems.append(
@@ -626,12 +634,26 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
     if problems:
         raise InputError(problems)
 
+    places = _places(pt, pidx, area_code, area_code_names)
+    width = places.zone.shape[1]
     t = at["t_utc"]
-    loc = loc_zone[pidx] if n else np.zeros((0, width), np.int64)
-    local = local_seconds(np.repeat(t[:, None], width, axis=1), loc, zone_names)
+    loc = places.zone[places.c_key] if n else np.zeros((0, width), np.int64)
+    local = local_seconds(np.repeat(t[:, None], width, axis=1), loc, places.zone_names)
     local_day = np.floor_divide(local, DAY_S)
     message = at["message"]
-    phone_code, phones = _encode(at["phone"])
+    phone_code, phones = _encode(number)
+    is_sms = _codes(at["channel"], CHANNELS) == 1
+    table_optouts = _OptOuts(
+        p=o_p,
+        t=oo["t_utc"],
+        sms=_codes(oo["channel"], CHANNELS) == 1,
+        scope=_codes(oo["scope"], SCOPES),
+        hard=o_hard,
+        pause=np.where(oo["pause_until_utc:null"], -1, oo["pause_until_utc"]),
+        attempt=np.full(len(o_p), -1, np.int64),
+    )
+    notes: list[str] = []
+    opt = _opt_outs(table_optouts, at, pidx, is_sms, min_pause_s, notes)
 
     log = _Log(
         run_dir=run_dir,
@@ -639,10 +661,13 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
         practice_id=pr["practice_id"],
         practice_name=pr["name"].to_pylist(),
         practice_phone=pr["phone"].to_pylist(),
+        practice_address=list(zip(pr["street"].to_pylist(), pr["city"].to_pylist(), strict=True)),
         patient_id=pt["patient_id"],
         p_practice=pt["practice_id"],
         p_household=pt["household_id"],
         p_phone=pt["phone"],
+        p_number=national_number(pt["phone"]),
+        p_names=(pt["first_name"], pt["last_name"]),
         p_flags={
             k: pt[k]
             for k in (
@@ -653,18 +678,22 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
                 "do_not_call",
             )
         },
-        state_names=state_names,
-        zone_names=zone_names,
-        loc_zone=loc_zone,
-        loc_state=loc_state,
-        loc_is_phone=loc_is_phone,
+        state_names=places.state_names,
+        zone_names=places.zone_names,
+        p_zone=places.p_zone,
+        loc_zone=places.zone,
+        loc_state=places.state,
+        loc_is_phone=places.is_phone,
+        loc_labels=places.label,
         n=n,
         attempt_id=at["attempt_id"],
         t=t,
         pidx=pidx,
+        c_key=places.c_key,
         practice=practice,
-        is_sms=_codes(at["channel"], CHANNELS) == 1,
+        is_sms=is_sms,
         phone=at["phone"],
+        number=number,
         phone_code=phone_code,
         n_phones=max(len(phones), 1),
         pcode=pcode,
@@ -680,19 +709,21 @@ def _load_log(run_dir: Path, rules: RuleSet) -> _Log:
         local_tod=local - local_day * DAY_S,
         local_day=local_day,
         local_wd=(local_day + 3) % 7,  # 1970-01-01 was a Thursday
-        o_p=o_p,
-        o_t=oo["t_utc"],
-        o_sms=_codes(oo["channel"], CHANNELS) == 1,
-        o_scope=_codes(oo["scope"], SCOPES),
-        o_hard=o_hard,
-        o_pause=np.where(oo["pause_until_utc:null"], -1, oo["pause_until_utc"]),
+        o_p=opt.p,
+        o_t=opt.t,
+        o_sms=opt.sms,
+        o_scope=opt.scope,
+        o_hard=opt.hard,
+        o_pause=opt.pause,
+        o_attempt=opt.attempt,
+        notes=notes,
     )
     _note_shared_numbers(log)
     return log
 
 
 def _note_shared_numbers(log: _Log) -> None:
-    codes, _ = _encode(log.p_phone)
+    codes, _ = _encode(log.p_number)
     triples = np.unique(np.stack([log.p_practice, codes, log.p_household]), axis=1)
     pairs, counts = np.unique(triples[:2], axis=1, return_counts=True)
     shared = int((counts > 1).sum())
@@ -701,6 +732,291 @@ def _note_shared_numbers(log: _Log) -> None:
             f"{shared} phone numbers are shared by patients of different households in one "
             "practice; the caps count contacts per number, so those households share a cap"
         )
+
+
+# ----------------------------------------------------------------------------- numbers and places
+
+# The audit's own list of state codes (the scenario schema has another; a test pins them equal).
+STATES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VT", "VA", "WA", "WV", "WI", "WY",
+)  # fmt: skip
+AREA_CODES_FILE = "sim/data/area_codes.csv"
+
+
+@cache
+def area_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Area code -> (state, IANA zones), from sim/data/area_codes.csv.
+
+    The file is data the population generator reads too; this reader is the audit's own.
+    """
+    text = resources.files("sim.data").joinpath("area_codes.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    return {
+        r["area_code"]: (r["state"], tuple(z for z in r["zones"].split("|") if z)) for r in rows
+    }
+
+
+def national_number(numbers: pa.Array) -> pa.Array:
+    """Each phone number as its digits, without a leading country code 1 on eleven digits.
+
+    '(213) 555-0114', '213.555.0114' and '+1 213 555 0114' are all '2135550114'.
+    """
+    distinct = pc.dictionary_encode(numbers)  # many contacts, few numbers
+    digits = pc.replace_substring_regex(distinct.dictionary, r"[^0-9]", "")
+    with_country = pc.and_(pc.equal(pc.utf8_length(digits), 11), pc.starts_with(digits, "1"))
+    return pc.if_else(with_country, pc.utf8_slice_codeunits(digits, 1), digits).take(
+        distinct.indices
+    )
+
+
+def _first_bad(
+    path: Path, column: str, bad: np.ndarray, ids: np.ndarray, who: str, values: pa.Array
+) -> tuple[int, str]:
+    """Row, and 'FILE: column 'C': row R (WHO ID): VALUE' of the first bad value."""
+    row = int(np.flatnonzero(bad)[0])
+    value = values[row].as_py()
+    return row, f"{path}: column '{column}': row {row} ({who} {int(ids[row])}): {value!r}"
+
+
+def _in_all(bad: np.ndarray) -> str:
+    n = int(bad.sum())
+    return f"; {n} values in all" if n > 1 else ""
+
+
+def _check_state_codes(
+    path: Path, table: dict[str, Any], columns: Sequence[str], id_col: str, who: str,
+    problems: list[str],
+) -> None:  # fmt: skip
+    """Refuse a state column value that is not a state code: no state rule could apply to it."""
+    for column in columns:
+        values = table[column]
+        bad = ~pc.is_in(values, pa.array(STATES)).to_numpy(zero_copy_only=False).astype(bool)
+        if bad.any():
+            _, where = _first_bad(path, column, bad, table[id_col], who, values)
+            problems.append(
+                f"{where} is not a US state code (expected the two capital letters of a state "
+                f"or DC, such as 'FL'){_in_all(bad)}"
+            )
+
+
+def _dialled_area_codes(
+    path: Path, at: dict[str, Any], number: pa.Array, problems: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Per contact, the index of its dialled number's area code in the returned list."""
+    table = area_codes()
+    ten = pc.equal(pc.utf8_length(number), 10).to_numpy(zero_copy_only=False).astype(bool)
+    code, codes = _encode(pc.utf8_slice_codeunits(number, 0, 3))
+    known = np.array([c in table for c in codes] + [False], bool)[code]
+    short, unknown = ~ten, ten & ~known
+    if short.any():
+        _, where = _first_bad(path, "phone", short, at["attempt_id"], "attempt", at["phone"])
+        problems.append(f"{where} is not a 10-digit US number{_in_all(short)}")
+    if unknown.any():
+        row, where = _first_bad(path, "phone", unknown, at["attempt_id"], "attempt", at["phone"])
+        problems.append(
+            f"{where}: area code {codes[code[row]]} is not a US geographic area code "
+            f"(the audit knows those of {AREA_CODES_FILE}){_in_all(unknown)}"
+        )
+    return code, codes
+
+
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """Candidate locations: one row per distinct (patient's columns, dialled area code)."""
+
+    state_names: list[str]
+    zone_names: list[str]
+    p_zone: np.ndarray  # [P] the address zone of each patient
+    c_key: np.ndarray  # [N] each contact's row below
+    zone: np.ndarray  # [K, L] zone index; column 0 is the address
+    state: np.ndarray  # [K, L] state index
+    is_phone: np.ndarray  # [K, L] an area-code location (column 0 never is)
+    label: list[list[str]]  # [K][L] "address OH", "area code FL", "area code 305 FL"
+
+
+def _places(pt: dict[str, Any], pidx: np.ndarray, code: np.ndarray, codes: list[str]) -> _Places:
+    """Every place a contact may ring, deduplicated: the patient's address; the area code's
+    zones as the patient's columns say (`tz_phone`, each in `phone_state`); and the zones and
+    state of the dialled number's own area code. Where the columns and the number disagree,
+    both count: a contact must be permitted at every one of them."""
+    table = area_codes()
+    columns = ("state", "phone_state", "tz_address", "tz_phone")
+    encoded = [_encode(pt[c]) for c in columns]
+    # one integer per distinct (state, phone_state, tz_address, tz_phone), then per contact
+    sizes = [len(values) + 1 for _, values in encoded]
+    signature = np.zeros(pt["_rows"], np.int64)
+    for (idx, _), size in zip(encoded, sizes, strict=True):
+        signature = signature * size + idx
+    sigs, p_sig = np.unique(signature, return_inverse=True)
+    n_codes = len(codes) + 1
+    keys, c_key = np.unique(p_sig.reshape(-1)[pidx] * n_codes + code, return_inverse=True)
+    (_, states), (_, phone_states), (_, addr_zones), (_, phone_zones) = encoded
+    state_names: list[str] = []
+    zone_names: list[str] = list(addr_zones)  # first: every address zone, in code order
+
+    def index(names: list[str], name: str) -> int:
+        if name not in names:
+            names.append(name)
+        return names.index(name)
+
+    rows: list[list[tuple[int, int, bool, str]]] = []
+    for key in keys.tolist():
+        sig, c = int(sigs[key // n_codes]), key % n_codes
+        a_state, ph_state, a_zone, ph_zones = _digits_of(sig, sizes)
+        places = [(addr_zones[a_zone], states[a_state], False, "address " + states[a_state])]
+        on_file = phone_states[ph_state]
+        for zone in (z.strip() for z in phone_zones[ph_zones].split("|")):
+            if zone:
+                places.append((zone, on_file, True, f"area code {on_file}"))
+        dialled_state, dialled_zones = table[codes[c]]
+        for zone in dialled_zones:
+            places.append((zone, dialled_state, True, f"area code {codes[c]} {dialled_state}"))
+        seen: dict[tuple[str, str, bool], tuple[int, int, bool, str]] = {}
+        for zone, state, phone, label in places:
+            seen.setdefault(
+                (zone, state, phone),
+                (index(zone_names, zone), index(state_names, state), phone, label),
+            )
+        rows.append(list(seen.values()))
+    width = max((len(r) for r in rows), default=1)
+    for r in rows:  # short rows repeat their last place
+        r.extend([r[-1]] * (width - len(r)))
+
+    def column(i: int, dtype: type) -> np.ndarray:
+        return np.array([[p[i] for p in r] for r in rows], dtype).reshape(len(rows), width)
+
+    return _Places(
+        state_names=state_names,
+        zone_names=zone_names,
+        p_zone=np.asarray(encoded[2][0], np.int64),
+        c_key=c_key.reshape(-1).astype(np.int64),
+        zone=column(0, np.int64),
+        state=column(1, np.int64),
+        is_phone=column(2, bool),
+        label=[[p[3] for p in r] for r in rows],
+    )
+
+
+def _digits_of(value: int, sizes: Sequence[int]) -> list[int]:
+    """The digits of `value` in the mixed radix `sizes` (most significant first)."""
+    out = []
+    for size in reversed(sizes):
+        value, digit = divmod(value, size)
+        out.append(digit)
+    return out[::-1]
+
+
+# ----------------------------------------------------------------------------- opt-outs said
+
+
+@dataclass(frozen=True, slots=True)
+class _OptOuts:
+    """Every opt-out the run records: optouts.parquet's rows, then those only a contact's
+    outcome records (o_attempt: that contact's row; -1 for a row of optouts.parquet)."""
+
+    p: np.ndarray
+    t: np.ndarray
+    sms: np.ndarray
+    scope: np.ndarray  # index into SCOPES
+    hard: np.ndarray
+    pause: np.ndarray  # pause end (soft), -1 (hard)
+    attempt: np.ndarray
+
+
+def _outcome_has(outcome: pa.Array, word: str) -> np.ndarray:
+    """Per contact: one of its per-purpose outcomes (joined by '|') is `word`."""
+    found = pc.match_substring_regex(outcome, rf"(^|\|)\s*{word}\s*($|\|)")
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _min_pause_s(run: dict[str, Any], path: Path, problems: list[str]) -> int | None:
+    """The shortest soft opt-out pause the run's scenario draws (seconds), if run.json says."""
+    scenario = run.get("scenario")
+    strategy = scenario.get("strategy") if isinstance(scenario, dict) else None
+    days = strategy.get("soft_opt_out_pause_days") if isinstance(strategy, dict) else None
+    shortest = days.get("min") if isinstance(days, dict) else None
+    if shortest is None:
+        return None
+    if isinstance(shortest, bool) or not isinstance(shortest, int) or shortest < 0:
+        problems.append(
+            f"{path}: scenario.strategy.soft_opt_out_pause_days.min: expected a whole number of "
+            f"days, found {shortest!r}"
+        )
+        return None
+    return shortest * DAY_S
+
+
+def _opt_outs(
+    table: _OptOuts, at: dict[str, Any], pidx: np.ndarray, is_sms: np.ndarray,
+    min_pause_s: int | None, notes: list[str],
+) -> _OptOuts:  # fmt: skip
+    """The opt-outs of optouts.parquet, and those a contact's outcome records without a row.
+
+    A contact whose outcome is `opt_out` (`soft_opt_out`) had an opt-out said during it: its
+    row is a hard (soft) opt-out of the same patient, received by the same channel between the
+    contact's start and its end. Without such a row, the contact's record stands in: a hard
+    opt-out of every channel, or a soft one pausing outreach for the scenario's shortest pause,
+    received at the contact's start.
+    """
+    hard_said = _outcome_has(at["outcome"], "opt_out")
+    soft_said = _outcome_has(at["outcome"], "soft_opt_out") & ~hard_said
+    rows = np.flatnonzero(hard_said | soft_said)
+    if len(rows) == 0:
+        return table
+    t = at["t_utc"]
+    hard = hard_said[rows]
+    group = (pidx[rows] * 2 + hard) * 2 + is_sms[rows]
+    o_group = (table.p * 2 + table.hard) * 2 + table.sms
+    start = t[rows]
+    end = start + np.maximum(at["duration_s"][rows], 0)
+    times = np.concatenate([start, end, table.t])
+    lo = int(times.min()) - 1
+    span = int(times.max()) - lo + 1  # a time's offset from lo is in [1, span)
+    # the first row of the same patient, kind and channel received at or after the start
+    keys = np.sort(o_group * span + (table.t - lo))
+    pos = np.searchsorted(keys, group * span + (start - lo), side="left")
+    ok = pos < len(keys)
+    found = keys[np.where(ok, pos, 0)] if len(keys) else np.zeros(len(rows), np.int64)
+    matched = ok & (found // span == group) & (found % span + lo <= end)
+    missing = rows[~matched]
+    hard_missing = hard_said[missing]
+    judged = hard_missing | (min_pause_s is not None)
+    for kind, chosen in (("opt_out", hard_missing), ("soft_opt_out", ~hard_missing)):
+        if not chosen.any():
+            continue
+        k = int(chosen.sum())
+        first = int(at["attempt_id"][missing[chosen][0]])
+        said = (
+            f"{k} contact{'s' if k > 1 else ''} record{'' if k > 1 else 's'} "
+            f"{'an opt-out' if kind == 'opt_out' else 'a soft opt-out'} (outcome {kind}) that "
+            f"optouts.parquet lacks (first: attempt {first})"
+        )
+        if kind == "opt_out":
+            notes.append(f"{said}: judged as a hard opt-out of every channel from its start")
+        elif min_pause_s is not None:
+            notes.append(
+                f"{said}: judged as a pause of outreach from its start for the scenario's "
+                f"shortest pause, {min_pause_s // DAY_S} days"
+            )
+        else:
+            notes.append(
+                f"{said}: soft_opt_out_pause not judged for them, as run.json gives no "
+                "scenario.strategy.soft_opt_out_pause_days.min"
+            )
+    missing, hard_missing = missing[judged], hard_missing[judged]
+    pause = np.where(hard_missing, -1, t[missing] + (min_pause_s or 0))
+    return _OptOuts(
+        p=np.concatenate([table.p, pidx[missing]]),
+        t=np.concatenate([table.t, t[missing]]),
+        sms=np.concatenate([table.sms, is_sms[missing]]),
+        scope=np.concatenate([table.scope, np.full(len(missing), SCOPES.index("all"))]),
+        hard=np.concatenate([table.hard, hard_missing]),
+        pause=np.concatenate([table.pause, pause]),
+        attempt=np.concatenate([table.attempt, missing]),
+    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -747,28 +1063,121 @@ def _explode(
     return out_rows, flat[np.repeat(starts[which], k) + offset]
 
 
+# Protected terms: the audit's own copy of sim/rules/phi.py's matching (a test pins the two equal).
+# Texts and terms are compared after NFKC, case folding, dropping invisible characters and reading
+# whitespace, hyphens and dashes as one space; a term inside an identifier where it stands (the
+# practice's name, number and address, the names of the people reached) is not counted.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
+_GAPS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+def _normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return _GAPS.sub(" ", folded.translate(_INVISIBLE))
+
+
+def _phrase_pattern(phrases: Iterable[str], plural: bool) -> str:
+    """Whole-word alternatives over normalised text, longest first (a word also in its plural);
+    one look-behind for all that start with a word character (far faster to search)."""
+    starts_word: list[str] = []
+    other: list[str] = []
+    for phrase in sorted(set(phrases), key=lambda x: (-len(x), x)):
+        if plural and phrase[-1].isalpha():
+            tail = r"(?:s|es)?(?!\w)"
+        else:
+            tail = r"(?!\w)" if re.match(r"\w", phrase[-1]) else ""
+        (starts_word if re.match(r"\w", phrase[0]) else other).append(re.escape(phrase) + tail)
+    head = [r"(?<!\w)(?:" + "|".join(starts_word) + ")"] if starts_word else []
+    return "|".join(head + other)
+
+
 def _term_regex(terms: Iterable[str]) -> str:
-    """One RE2/Python pattern matching any term as a whole word or phrase (or its plural)."""
-    parts = []
-    for term in sorted(set(terms), key=len, reverse=True):
-        body = re.escape(term)
-        pre = r"\b" if re.match(r"\w", term[0]) else ""
-        # a word also matches its plural: "crowns", "x-rays", "abscesses"
-        post = r"(?:s|es)?\b" if re.match(r"[A-Za-z]", term[-1]) else ""
-        post = post or (r"\b" if re.match(r"\w", term[-1]) else "")
-        parts.append(f"{pre}{body}{post}")
-    return "|".join(parts)
+    """One pattern matching any term, over normalised text ('' when there are none)."""
+    return _phrase_pattern({w for w in (_normalise(t).strip() for t in terms) if w}, plural=True)
+
+
+def _terms_in(text: str, pattern: str, identification: Iterable[str] = ()) -> list[str]:
+    """The distinct terms `text` says beyond `identification`, normalised, sorted."""
+    norm = _normalise(text)
+    if not pattern or not re.search(pattern, norm):
+        return []
+    names = {w for w in (_normalise(x).strip() for x in identification) if w}
+    names = {w for w in names if any(c.isalnum() for c in w)}
+    spans = []
+    if names:
+        spans = [
+            (m.start(1), m.end(1))
+            for m in re.finditer(f"(?=({_phrase_pattern(names, plural=False)}))", norm)
+        ]
+    return sorted(
+        {
+            m.group(1)
+            for m in re.finditer(f"(?=({pattern}))", norm)
+            if not any(a <= m.start(1) and m.end(1) <= b for a, b in spans)
+        }
+    )
 
 
 def _contains_terms(texts: pa.Array, pattern: str) -> np.ndarray:
+    """Per text: it says a term (judged once per distinct text)."""
     if not pattern or len(texts) == 0:
         return np.zeros(len(texts), bool)
-    found = pc.match_substring_regex(texts, pattern, ignore_case=True)
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+    codes, values = _encode(texts)
+    per_value = np.array([bool(_terms_in(v, pattern)) for v in values] + [False], bool)
+    return per_value[codes]
 
 
-def _terms_in(text: str, pattern: str) -> list[str]:
-    return sorted({m.group(0).lower() for m in re.finditer(pattern, text, re.IGNORECASE)})
+class _Identities:
+    """What identifies caller and callee of a contact: the practice's name, number and address,
+    and the names of the patients the contact served and of everyone in their households."""
+
+    def __init__(self, log: _Log) -> None:
+        self.log = log
+        self._members: dict[tuple[int, int], list[int]] | None = None
+        self._covered: dict[int, list[int]] = {}
+
+    def practice(self, k: int) -> tuple[str, ...]:
+        log = self.log
+        return (log.practice_name[k], log.practice_phone[k], *log.practice_address[k])
+
+    def of_contact(self, row: int) -> tuple[str, ...]:
+        log = self.log
+        if self._members is None:
+            self._members = {}
+            keys = zip(log.p_practice.tolist(), log.p_household.tolist(), strict=True)
+            for p, key in enumerate(keys):
+                self._members.setdefault(key, []).append(p)
+            extra = ~log.pair_primary
+            for r, p in zip(log.pair_row[extra].tolist(), log.pair_p[extra].tolist(), strict=True):
+                self._covered.setdefault(r, []).append(p)
+        served = [int(log.pidx[row]), *self._covered.get(row, [])]
+        households = {(int(log.p_practice[p]), int(log.p_household[p])) for p in served}
+        people = sorted({m for h in households for m in self._members[h]})
+        first, last = log.p_names
+        names = []
+        for m in people:
+            f, la = first[m].as_py(), last[m].as_py()
+            names += [f, la, f"{f} {la}"]
+        return (*self.practice(int(log.practice[row])), *names)
+
+
+def _says_protected(
+    log: _Log, rows: np.ndarray, texts: pa.Array, pattern: str, ids: _Identities
+) -> np.ndarray:
+    """Per contact row and its text: a protected term beyond the identification of caller and
+    callee. Judged once per practice and distinct text against the practice's identification,
+    and again with the people's names only for the texts that still name a term."""
+    out = np.zeros(len(rows), bool)
+    if not pattern or len(rows) == 0:
+        return out
+    codes, values = _encode(texts)
+    pairs, inverse = np.unique(np.stack([log.practice[rows], codes]), axis=1, return_inverse=True)
+    by_pair = np.array(
+        [bool(_terms_in(values[c], pattern, ids.practice(k))) for k, c in pairs.T.tolist()], bool
+    )
+    for j in np.flatnonzero(by_pair[inverse.reshape(-1)]).tolist():
+        out[j] = bool(_terms_in(values[codes[j]], pattern, ids.of_contact(int(rows[j]))))
+    return out
 
 
 def _utc(s: int) -> str:
@@ -825,7 +1234,7 @@ def _state_window(log: _Log, rules: RuleSet) -> _Hits:
         for d, name in enumerate(WEEKDAYS):
             w = sw.by_weekday.get(name, sw.window)  # type: ignore[call-overload]
             start[k, d], end[k, d] = w.start_s, w.end_s
-    st = log.loc_state[log.pidx]
+    st = log.loc_state[log.c_key]
     applies = log.applies(rule.applies_by) & listed[st] & log.channel_in(rule.channels)[:, None]
     s, e = start[st, log.local_wd], end[st, log.local_wd]
     bad = applies & ((log.local_tod < s) | (log.local_tod >= e))
@@ -834,7 +1243,7 @@ def _state_window(log: _Log, rules: RuleSet) -> _Hits:
 
     def why(i: int) -> tuple[str, str]:
         r, c = rows[i], col[i]
-        k = log.loc_state[log.pidx[r], c]
+        k = log.loc_state_of(r, c)
         d = int(log.local_wd[r, c])
         window = f"{_hhmm(int(start[k, d]))}-{_hhmm(int(end[k, d]))}"
         return log.loc_zone_name(r, c), (
@@ -861,7 +1270,7 @@ def _state_ban(log: _Log, rules: RuleSet) -> _Hits:
     n_states = len(log.state_names)
     sundays = np.zeros(n_states + 1, bool)
     listed = np.zeros(n_states + 1, bool)
-    st = log.loc_state[log.pidx]
+    st = log.loc_state[log.c_key]
     applies = log.applies(rule.applies_by) & log.channel_in(rule.channels)[:, None]
     holiday = np.zeros(st.shape, bool)
     day = log.local_day
@@ -898,7 +1307,7 @@ def _state_ban(log: _Log, rules: RuleSet) -> _Hits:
 
     def why(i: int) -> tuple[str, str]:
         r, c = rows[i], col[i]
-        k = log.loc_state[log.pidx[r], c]
+        k = log.loc_state_of(r, c)
         what = "a Sunday" if log.local_wd[r, c] == 6 and sundays[k] else "a holiday"
         return log.loc_zone_name(r, c), (
             f"{_day_text(int(log.local_day[r, c]))} is {what} at the {log.loc_label(r, c)}; "
@@ -921,8 +1330,8 @@ def _state_cap(log: _Log, rules: RuleSet) -> _Hits:
     hit_rows: list[np.ndarray] = []
     hit_info: list[tuple[str, int, int]] = []  # per hit: state, count, window_h
     checked = np.zeros(log.n, bool)
-    addr_state = log.loc_state[log.pidx, 0]
-    phone_states = np.where(log.loc_is_phone[log.pidx], log.loc_state[log.pidx], -1)
+    addr_state = log.loc_state[log.c_key, 0]
+    phone_states = np.where(log.loc_is_phone[log.c_key], log.loc_state[log.c_key], -1)
     for code, cap in rule.states.items():
         k = log.state_index(code)
         if k < 0:
@@ -1020,11 +1429,18 @@ def _opt_out(log: _Log, rules: RuleSet) -> _Hits:
         ch = "sms" if log.is_sms[row] else "voice"
         return log.home_zone(pat), (
             f"{ch} contact ({log.purposes_text(row)}) after patient {log.patient_id[pat]}'s hard "
-            f"opt-out received by {CHANNELS[int(log.o_sms[j])]} at {_utc(t_opt)} "
-            f"(scope {SCOPES[log.o_scope[j]]})"
+            f"opt-out {_received(log, j)} at {_utc(t_opt)} (scope {SCOPES[log.o_scope[j]]})"
         )
 
     return _Hits(int(judged.sum()), hit_rows, hit_p, why)
+
+
+def _received(log: _Log, j: int) -> str:
+    """How opt-out j came to be known: received by a channel, or only in a contact's outcome."""
+    row = int(log.o_attempt[j])
+    if row < 0:
+        return f"received by {CHANNELS[int(log.o_sms[j])]}"
+    return f"in attempt {int(log.attempt_id[row])}'s outcome (no row in optouts.parquet)"
 
 
 def _sorted_optouts(log: _Log, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -1058,10 +1474,13 @@ def _soft_pause(log: _Log, rules: RuleSet) -> _Hits:
     hit_rows, hit_p, hit_until = r[bad], p[bad], paused_until[bad]
 
     def why(i: int) -> tuple[str, str]:
-        row, pat = hit_rows[i], hit_p[i]
+        row, pat, until = hit_rows[i], hit_p[i], int(hit_until[i])
+        pausing = ~log.o_hard & (log.o_p == pat) & (log.o_t < log.t[row]) & (log.o_pause == until)
+        j = int(np.flatnonzero(pausing)[0])
         return log.home_zone(pat), (
             f"{log.purposes_text(row)} contact while patient {log.patient_id[pat]}'s soft "
-            f"opt-out pauses outreach until {_utc(int(hit_until[i]))}"
+            f"opt-out {_received(log, j)} at {_utc(int(log.o_t[j]))} pauses outreach until "
+            f"{_utc(until)}"
         )
 
     return _Hits(int(outreach.sum()), hit_rows, hit_p, why)
@@ -1147,7 +1566,7 @@ def _consent(log: _Log, rules: RuleSet) -> _Hits:
     for bit, flag in ((1, "consent_healthcare"), (2, "consent_written")):
         lacks |= np.where(log.combo_flag(needs(flag))[r] & ~log.p_flags[flag][p], bit, 0)
     if rule.number_on_file and log.n:
-        on_file = pc.equal(log.phone, log.p_phone.take(pa.array(log.pidx)))
+        on_file = pc.equal(log.number, log.p_number.take(pa.array(log.pidx)))
         off = ~on_file.to_numpy(zero_copy_only=False).astype(bool)
         lacks |= np.where(log.pair_primary & off[r], 4, 0)
     bad = judged[r] & (lacks > 0)
@@ -1257,13 +1676,15 @@ def _exempt_identification(log: _Log, rules: RuleSet) -> _Hits:
 def _hipaa(log: _Log, rules: RuleSet) -> _Hits:
     pattern = _term_regex(rules.hipaa_minimum_necessary.terms)
     rows = np.flatnonzero(log.has_message)
-    found = _contains_terms(log.message.take(pa.array(rows)), pattern)
+    ids = _Identities(log)
+    found = _says_protected(log, rows, log.message.take(pa.array(rows)), pattern, ids)
     hit_rows = rows[found]
 
     def why(i: int) -> tuple[str, str]:
-        r = hit_rows[i]
+        r = int(hit_rows[i])
         kind = "text" if log.is_sms[r] else "voicemail"
-        terms = ", ".join(repr(t) for t in _terms_in(str(log.message[r]), pattern))
+        said = _terms_in(log.message[r].as_py(), pattern, ids.of_contact(r))
+        terms = ", ".join(repr(t) for t in said)
         return log.home_zone(log.pidx[r]), f"{kind} names protected details: {terms}"
 
     return _Hits(len(rows), hit_rows, log.pidx[hit_rows], why)
@@ -1395,10 +1816,15 @@ def _transcripts(log: _Log, rules: RuleSet) -> tuple[_Hits, int | None]:
     agent = pc.is_in(speaker, pa.array(list(rules.hipaa_verify_before_phi.agent_speakers)))
     agent_np = agent.to_numpy(zero_copy_only=False).astype(bool)
     pattern = _term_regex(rules.hipaa_minimum_necessary.terms)
-    protected = _contains_terms(text, pattern)
     rows_of_turn = call_rows[parent]
     to_patient = log.answered_by[rows_of_turn] == ANSWERED_BY.index("patient")
-    bad_turn = agent_np & protected & (~verified.astype(bool) | ~to_patient)
+    judged = np.flatnonzero(agent_np & (~verified.astype(bool) | ~to_patient))
+    ids = _Identities(log)
+    protected = np.zeros(len(flat), bool)
+    protected[judged] = _says_protected(
+        log, rows_of_turn[judged], text.take(pa.array(judged)), pattern, ids
+    )
+    bad_turn = protected  # only agent turns before verification or to another are judged
     # one hit per call: its first bad turn
     bad_idx = np.flatnonzero(bad_turn)
     _, first = np.unique(parent[bad_idx], return_index=True)
@@ -1409,7 +1835,8 @@ def _transcripts(log: _Log, rules: RuleSet) -> tuple[_Hits, int | None]:
         j = int(bad_idx[i])
         r = hit_rows[i]
         who = ANSWERED_BY[int(log.answered_by[r])] or "nobody"
-        terms = ", ".join(repr(t) for t in _terms_in(str(text[j]), pattern))
+        said = _terms_in(text[j].as_py(), pattern, ids.of_contact(int(r)))
+        terms = ", ".join(repr(t) for t in said)
         when = "before identity was verified" if not verified[j] else f"to the {who}"
         return log.home_zone(log.pidx[r]), f"agent said {terms} {when} (answered by {who})"
 
@@ -1451,6 +1878,7 @@ def audit_run(
     rules = rules if rules is not None else load_rules()
     run_dir = Path(run_dir)
     log = _load_log(run_dir, rules)
+    with_transcripts = _check_listed_files(log)
     results: list[RuleResult] = []
     transcripts_checked: int | None = None
     for rule_id, rule in rules.by_id().items():
@@ -1458,7 +1886,9 @@ def audit_run(
             results.append(RuleResult(rule_id, rule.statement, rule.source, False, 0, 0, ()))
             continue
         if rule_id == "hipaa_verify_before_phi":
-            hits, transcripts_checked = _transcripts(log, rules)
+            hits, transcripts_checked = (
+                _transcripts(log, rules) if with_transcripts else (_no_hits(), None)
+            )
             if transcripts_checked is None:
                 log.notes.append(
                     "no transcripts.jsonl in the run: hipaa_verify_before_phi not judged"
@@ -1475,6 +1905,36 @@ def audit_run(
         results=tuple(results),
         notes=tuple(log.notes),
     )
+
+
+def _check_listed_files(log: _Log) -> bool:
+    """Whether transcripts.jsonl belongs to the run. run.json lists the files its run wrote (older
+    runs do not: then every file present belongs): a table the audit reads must be listed, and a
+    transcripts.jsonl that is not listed is another run's, ignored with a note."""
+    path = log.run_dir / "run.json"
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):  # _load_log has read and checked it
+        listed = None
+    if not isinstance(listed, list):
+        return True
+    unlisted = [name for name in _COLUMNS if name not in listed]
+    if unlisted:
+        raise InputError(
+            [
+                f"{log.run_dir / name}: not among the files run.json lists "
+                "(left by another run?); rerun into an empty directory"
+                for name in unlisted
+            ]
+        )
+    if "transcripts.jsonl" in listed:
+        return True
+    if (log.run_dir / "transcripts.jsonl").exists():
+        log.notes.append(
+            "transcripts.jsonl is not among the files run.json lists (left by another run?): "
+            "ignored"
+        )
+    return False
 
 
 def _result(
@@ -1511,44 +1971,71 @@ def _result(
 # ----------------------------------------------------------------------------- outputs
 
 
-def report_dict(report: AuditReport) -> dict[str, Any]:
-    """The report as plain JSON-ready data."""
+def report_dict(report: AuditReport | ResultsAudit) -> dict[str, Any]:
+    """The report as plain JSON-ready data; for many practice-years, one entry per run under
+    "runs" ({"dir", "label", and its report}) beside the totals."""
+    if isinstance(report, ResultsAudit):
+        return {
+            "run_dir": report.root,
+            "kind": report.kind,
+            "ok": report.ok,
+            "violations": report.violations,
+            "contacts_checked": report.contacts_checked,
+            "practice_years": len(report.runs),
+            "notes": list(report.notes),
+            "runs": [
+                {"dir": r.key, "label": r.label, **report_dict(r.report)} for r in report.runs
+            ],
+        }
     out = asdict(report)
     out["ok"] = report.ok
     out["violations"] = report.violations
     return out
 
 
-def write_json(report: AuditReport, path: Path | str) -> None:
+def write_json(report: AuditReport | ResultsAudit, path: Path | str) -> None:
     """The report as JSON (see report_dict), written atomically."""
     text = json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
     write_bytes(Path(path), text.encode("utf-8"))
 
 
-def write_junit(report: AuditReport, path: Path | str) -> None:
-    """JUnit XML: one testcase per rule id; a failure lists its first examples; disabled rules skip."""
+def write_junit(report: AuditReport | ResultsAudit, path: Path | str) -> None:
+    """JUnit XML: one testsuite per practice-year (one for a single run), one testcase per rule
+    id in it; a failure lists its first examples; disabled rules skip."""
+    suites = ET.Element("testsuites", name="dentsim check")
+    if isinstance(report, ResultsAudit):
+        for run in report.runs:
+            _junit_suite(suites, run.report, run.key, f"dentsim.compliance.{run.key}", run.label)
+    else:
+        _junit_suite(suites, report, "dentsim.compliance", "dentsim.compliance", None)
+    write_bytes(Path(path), xml_document(suites))
+
+
+def _junit_suite(
+    parent: ET.Element, report: AuditReport, name: str, classname: str, label: str | None
+) -> None:
     failures = sum(1 for r in report.results if r.enabled and r.violations)
     skipped = sum(1 for r in report.results if not r.enabled)
-    suites = ET.Element("testsuites", name="dentsim check")
     suite = ET.SubElement(
-        suites,
+        parent,
         "testsuite",
-        name="dentsim.compliance",
+        name=name,
         tests=str(len(report.results)),
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
     )
     props = ET.SubElement(suite, "properties")
-    for name, value in (
+    for key, value in (
+        *((("label", label),) if label is not None else ()),
         ("run_dir", report.run_dir),
         ("contacts_checked", str(report.contacts_checked)),
         ("patients", str(report.patients)),
         ("opt_outs", str(report.opt_outs)),
     ):
-        ET.SubElement(props, "property", name=name, value=value)
+        ET.SubElement(props, "property", name=key, value=value)
     for r in report.results:
-        case = ET.SubElement(suite, "testcase", classname="dentsim.compliance", name=r.rule_id)
+        case = ET.SubElement(suite, "testcase", classname=classname, name=r.rule_id)
         if not r.enabled:
             ET.SubElement(case, "skipped", message="rule disabled in the rules file")
         elif r.violations:
@@ -1566,6 +2053,41 @@ def write_junit(report: AuditReport, path: Path | str) -> None:
             ET.SubElement(
                 case, "system-out"
             ).text = f"{r.checked} contacts checked; source: {r.source}"
-    ET.indent(suites)
-    data = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
-    write_bytes(Path(path), data + b"\n")
+
+
+# ----------------------------------------------------------------------------- many practice-years
+
+
+@dataclass(frozen=True, slots=True)
+class RunAudit:
+    """The audit of one practice-year inside a replicated run, a group or a sweep."""
+
+    key: str  # its folder under the result directory, e.g. "practices/p00003"
+    label: str  # for people: "practice 3 (CA, 1200 patients), seed 7"
+    report: AuditReport
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsAudit:
+    """The audit of a replicated run, a group or a sweep: a report per practice-year inside."""
+
+    root: str
+    kind: str  # "replicated", "group" or "sweep"
+    runs: tuple[RunAudit, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def violations(self) -> int:
+        return sum(r.report.violations for r in self.runs)
+
+    @property
+    def ok(self) -> bool:
+        return self.violations == 0
+
+    @property
+    def contacts_checked(self) -> int:
+        return sum(r.report.contacts_checked for r in self.runs)
+
+    @property
+    def failing(self) -> tuple[RunAudit, ...]:
+        return tuple(r for r in self.runs if not r.report.ok)

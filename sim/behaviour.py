@@ -17,7 +17,6 @@ from sim.streams import Draws
 
 HOUR_S = 3600.0
 DAY_S = 86_400.0
-OUTREACH_BOOKING = ("recall", "reactivation", "treatment_plan")
 
 
 @dataclass(frozen=True, slots=True)

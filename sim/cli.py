@@ -6,11 +6,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,8 +26,10 @@ from rich.table import Table
 from sim.errors import InputError
 from sim.experiment import Executor, TaskFailure, run_replications, run_scenario
 from sim.experiment import Progress as TaskProgress
-from sim.group import check_group, run_group
-from sim.scenario import Scenario, load_scenario, scenario_json_schema
+from sim.group import run_group
+from sim.inputs import KINDS, json_schema, validate_file
+from sim.run_warnings import file_warnings
+from sim.scenario import MAX_SEED, Scenario, load_scenario
 from sim.sweep import load_sweep, pareto, run_sweep
 
 
@@ -103,7 +107,11 @@ def _failed(failures: tuple[TaskFailure, ...], console: Console) -> int:
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), help="Run directory [runs/NAME]"
 )
-@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=MAX_SEED),
+    help=f"Override the scenario's seed (0 to {MAX_SEED})",
+)
 @click.option(
     "--replications",
     type=click.IntRange(min=1),
@@ -132,7 +140,6 @@ def run(
     console = Console(stderr=True)
     executor = _executor(executor_kind, workers, scheduler)
     if scenario.group is not None:
-        check_group(scenario.group, scenario_file)
         if replications is not None:
             raise InputError(
                 f"{scenario_file}: --replications does not apply to a group scenario; "
@@ -148,6 +155,7 @@ def run(
             console.print(
                 f"wrote {target}/ in {grouped.outcome.wall_s:.1f} s ({executor.describe()})"
             )
+        _print_warnings(grouped.manifest["warnings"], console)
         return _failed(grouped.outcome.failures, console)
     if replications is not None:
         with _task_progress(console, f"{scenario.name}: replications", quiet) as progress:
@@ -160,6 +168,7 @@ def run(
             console.print(
                 f"wrote {target}/ in {replicated.outcome.wall_s:.1f} s ({executor.describe()})"
             )
+        _print_warnings(replicated.manifest["warnings"], console)
         return _failed(replicated.outcome.failures, console)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -172,20 +181,32 @@ def run(
         console.print(
             f"wrote {target}/ in {result.manifest['timings_s']['simulate']:.2f} s of simulation"
         )
+    _print_warnings(result.manifest["warnings"], console)
     return 0
+
+
+def _print_warnings(warnings: list[dict[str, Any]], console: Console) -> None:
+    """run.json's warnings, one line each (even with --quiet: nothing degrades in silence)."""
+    for w in warnings:
+        where = f"{w['run']}: " if "run" in w else ""
+        console.print(f"warning: {where}{w['message']}", highlight=False, soft_wrap=True)
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def validate(files: tuple[str, ...]) -> int:
-    """Check scenario files; print every problem as FILE:LINE: key.path: message."""
+    """Check input files; print every problem as FILE:LINE: key.path: message.
+
+    Each FILE is checked as the kind its keys show: a sweep (`base:`), compliance rules
+    (`format_version:` or rule ids), an agent conformance case (`purposes:`, `patient:`),
+    ROI inputs (`fees_usd:`, `ai:`), or else a scenario, with every file it names.
+    """
     problems: list[str] = []
     for f in files:
         try:
-            scenario = load_scenario(f)
-            click.echo(
-                f"{f}: valid scenario '{scenario.name}' ({scenario.population.patients} patients, {scenario.days} days)"
-            )
+            click.echo(validate_file(f))
+            for warning in file_warnings(f):
+                click.echo(warning, err=True)
         except InputError as e:
             problems.extend(e.problems)
     if problems:
@@ -194,25 +215,70 @@ def validate(files: tuple[str, ...]) -> int:
 
 
 @cli.command()
-def schema() -> int:
-    """Print the JSON Schema of a scenario file (for editors)."""
-    click.echo(json.dumps(scenario_json_schema(), indent=2))
+@click.option(
+    "--kind",
+    type=click.Choice(list(KINDS)),
+    default="scenario",
+    show_default=True,
+    help="The kind of file",
+)
+def schema(kind: str) -> int:
+    """Print the JSON Schema of a kind of input file (for editors)."""
+    click.echo(json.dumps(json_schema(kind), indent=2))
     return 0
 
 
-def _by_scope_table(kpis: dict[str, Any], title: str, cell: Callable[[str, Any], str]) -> Table:
+@dataclass(frozen=True, slots=True)
+class FittedTable:
+    """A table that fits the terminal without cutting anything: its value columns go into as
+    many tables, one under the other, as the width needs, each repeating the label column (a
+    label too long even then is folded onto a second line, never cut short)."""
+
+    title: str
+    label: str  # the label column's header
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # (label, one cell per header)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.tables(options.max_width)
+
+    def tables(self, width: int) -> list[Table]:
+        # Rich's default table: a border, then per column one space each side and a border.
+        labels = [self.label, *(label for label, _ in self.rows)]
+        values = [
+            max(cell_len(h), *(cell_len(cells[i]) for _, cells in self.rows))
+            for i, h in enumerate(self.headers)
+        ]
+        label_w = min(max(map(cell_len, labels)), max(width - 7 - max(values, default=0), 8))
+        chunks: list[list[int]] = [[]]
+        room = width - 4 - label_w
+        for i, w in enumerate(values):
+            if chunks[-1] and sum(values[j] + 3 for j in chunks[-1]) + w + 3 > room:
+                chunks.append([])
+            chunks[-1].append(i)
+        tables = []
+        for n, chunk in enumerate(chunks):
+            table = Table(title=self.title if n == 0 else None)
+            table.add_column(self.label, overflow="fold", max_width=label_w)
+            for i in chunk:
+                table.add_column(self.headers[i], justify="right", overflow="fold")
+            for label, cells in self.rows:
+                table.add_row(label, *(cells[i] for i in chunk))
+            tables.append(table)
+        return tables
+
+
+def _by_scope_table(
+    kpis: dict[str, Any], title: str, cell: Callable[[str, Any], str]
+) -> FittedTable:
     """A KPI per row; one column overall, one per use case; `cell(key, value)` formats a value."""
     columns = {"overall": kpis["overall"], **kpis["by_use_case"]}
-    table = Table(title=title)
-    table.add_column("KPI")
-    for name in columns:
-        table.add_column(name, justify="right")
-    for key in dict.fromkeys(k for col in columns.values() for k in col):
-        table.add_row(key, *(cell(key, col.get(key)) for col in columns.values()))
-    return table
+    keys = dict.fromkeys(k for col in columns.values() for k in col)
+    rows = tuple((key, tuple(cell(key, col.get(key)) for col in columns.values())) for key in keys)
+    return FittedTable(title, "KPI", tuple(columns), rows)
 
 
-def kpi_table(kpis: dict[str, Any], title: str) -> Table:
+def kpi_table(kpis: dict[str, Any], title: str) -> FittedTable:
     """The KPI table: one column overall, one per use case."""
     return _by_scope_table(kpis, title, _fmt)
 
@@ -264,6 +330,7 @@ def sweep(
     if not quiet:
         Console().print(sweep_table(result.kpis, pareto(result.kpis)))
         console.print(f"wrote {target}/ in {result.outcome.wall_s:.1f} s ({executor.describe()})")
+    _print_warnings(result.manifest["warnings"], console)
     return _failed(result.outcome.failures, console)
 
 
@@ -271,18 +338,13 @@ SWEEP_COLUMNS = ("bookings", "opt_out_rate", "connect_rate", "conversion")
 SWEEP_DIFFS = ("bookings", "opt_out_rate")
 
 
-def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> Table:
+def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> FittedTable:
     """One row per variant: overall means ± 95 % half-widths, and paired differences from base."""
     base = summary["base_variant"]
-    table = Table(
-        title=f"{summary['sweep']}: means ± 95 % interval over {summary['replications']} "
-        f"replications; Δ: paired difference from {base}; *: Pareto front (bookings, opt-outs)"
-    )
-    table.add_column("variant")
+    headers = []
     for kpi in SWEEP_COLUMNS:
-        table.add_column(kpi, justify="right")
-        if kpi in SWEEP_DIFFS:
-            table.add_column(f"Δ {kpi}", justify="right")
+        headers += [kpi, f"Δ {kpi}"] if kpi in SWEEP_DIFFS else [kpi]
+    rows = []
     for name, kpis in summary["variants"].items():
         cells = []
         for kpi in SWEEP_COLUMNS:
@@ -291,11 +353,15 @@ def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> Table:
             if kpi in SWEEP_DIFFS:
                 diff = _fmt_ci(kpi, entry.get("diff_mean"), entry.get("diff_ci_high"))
                 cells.append("" if name == base else diff)
-        table.add_row(f"{name}{' *' if name in front['front'] else ''}", *cells)
-    return table
+        rows.append((f"{name}{' *' if name in front['front'] else ''}", tuple(cells)))
+    title = (
+        f"{summary['sweep']}: means ± 95 % interval over {summary['replications']} "
+        f"replications; Δ: paired difference from {base}; *: Pareto front (bookings, opt-outs)"
+    )
+    return FittedTable(title, "variant", tuple(headers), tuple(rows))
 
 
-def ci_table(summary: dict[str, Any], title: str) -> Table:
+def ci_table(summary: dict[str, Any], title: str) -> FittedTable:
     """The replicated KPI table: mean ± 95 % half-width, overall and per use case."""
     return _by_scope_table(
         summary, title, lambda key, e: _fmt_ci(key, (e or {}).get("mean"), (e or {}).get("ci_high"))

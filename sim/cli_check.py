@@ -1,4 +1,5 @@
-"""`dentsim check RUN_DIR`: audit a run's event log against the compliance rules.
+"""`dentsim check RUN_DIR`: audit a run's event log against the compliance rules; for a
+replicated run, a group or a sweep, every practice-year inside it.
 
 Exit codes: 0 no violation, 1 violations, 2 unreadable input (InputError, printed by sim.cli.main).
 """
@@ -9,10 +10,16 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from sim.audit import AuditReport, audit_run, write_json, write_junit
+from sim.audit import AuditReport, ResultsAudit, RuleResult, audit_run, write_json, write_junit
+from sim.files import check_output_file
+from sim.results import audit_results, open_results
 from sim.rules.model import load_rules
+
+KINDS = {"replicated": "replicated run", "group": "group", "sweep": "sweep"}
+MAX_NOTES = 10
 
 
 @click.command("check")
@@ -45,14 +52,27 @@ def check(
     json_file: Path | None,
     max_examples: int,
 ) -> int:
-    """Prove that no contact in RUN_DIR broke a compliance rule (exit 1 if one did)."""
+    """Prove that no contact in RUN_DIR broke a compliance rule (exit 1 if one did).
+
+    RUN_DIR is a run, a replicated run, a group or a sweep: every practice-year inside is audited.
+    """
+    for path, option in ((junit_file, "--junit"), (json_file, "--json")):
+        if path is not None:
+            check_output_file(path, option)
     rules = load_rules(rules_file)
-    report = audit_run(run_dir, rules, max_examples=max_examples)
+    results = open_results(run_dir)
+    console = Console(highlight=False)
+    report: AuditReport | ResultsAudit
+    if results.kind == "single":
+        report = audit_run(run_dir, rules, max_examples=max_examples)
+        print_report(report, console)
+    else:
+        report = audit_results(results, rules, max_examples=max_examples)
+        print_results(report, console)
     if junit_file is not None:
         write_junit(report, junit_file)
     if json_file is not None:
         write_json(report, json_file)
-    print_report(report, Console(highlight=False))
     return 0 if report.ok else 1
 
 
@@ -62,17 +82,80 @@ def print_report(report: AuditReport, console: Console) -> None:
         f"[bold]dentsim check[/bold] {report.run_dir}: {report.contacts_checked:,} contacts, "
         f"{report.patients:,} patients, {report.opt_outs:,} opt-outs"
     )
+    console.print(_rule_table([report.results]))
+    _print_violations(report, console)
+    for note in report.notes:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    verdict = (
+        "[bold green]PASS[/bold green]: no violation"
+        if report.ok
+        else f"[bold red]FAIL[/bold red]: {_count(report.violations, 'violation')}"
+    )
+    console.print(verdict)
+
+
+def print_results(audit: ResultsAudit, console: Console) -> None:
+    """One row per practice-year, the counts per rule over all of them, then the first examples
+    of each practice-year that broke a rule."""
+    n = len(audit.runs)
+    console.print(
+        f"[bold]dentsim check[/bold] {audit.root}: {KINDS.get(audit.kind, audit.kind)}, "
+        f"{_count(n, 'practice-year')}, {audit.contacts_checked:,} contacts"
+    )
     table = Table(show_edge=False, pad_edge=False)
-    table.add_column("rule")
-    table.add_column("violations", justify="right")
-    table.add_column("contacts checked", justify="right")
-    for r in report.results:
-        if not r.enabled:
-            table.add_row(r.rule_id, "[dim]disabled[/dim]", "")
-            continue
-        count = f"[bold red]{r.violations:,}[/bold red]" if r.violations else "[green]0[/green]"
-        table.add_row(r.rule_id, count, f"{r.checked:,}")
+    table.add_column("practice-year", overflow="fold")
+    table.add_column("contacts", justify="right", no_wrap=True)
+    table.add_column("violations", justify="right", no_wrap=True)
+    for run in audit.runs:
+        table.add_row(
+            escape(run.label), f"{run.report.contacts_checked:,}", _violations(run.report)
+        )
     console.print(table)
+    console.print(_rule_table([run.report.results for run in audit.runs]))
+    for run in audit.failing:
+        console.print(f"\n[bold red]{escape(run.label)}[/bold red] ({escape(run.key)})")
+        _print_violations(run.report, console)
+    notes = list(audit.notes)
+    for run in audit.runs:
+        notes += [f"{run.key}: {note}" for note in run.report.notes]
+    for note in notes[:MAX_NOTES]:
+        console.print(f"[yellow]note[/yellow]: {escape(note)}")
+    if len(notes) > MAX_NOTES:
+        console.print(f"[yellow]note[/yellow]: {len(notes) - MAX_NOTES} more notes (see --json)")
+    failing = len(audit.failing)
+    verdict = (
+        f"[bold green]PASS[/bold green]: no violation in {_count(n, 'practice-year')}"
+        if audit.ok
+        else f"[bold red]FAIL[/bold red]: {_count(audit.violations, 'violation')} "
+        f"in {failing} of {_count(n, 'practice-year')}"
+    )
+    console.print(verdict)
+
+
+def _rule_table(runs: list[tuple[RuleResult, ...]]) -> Table:
+    """Violations and contacts checked per rule id, summed over the runs given."""
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("violations", justify="right", no_wrap=True)
+    table.add_column("contacts checked", justify="right", no_wrap=True)
+    for rules in zip(*runs, strict=True):
+        first = rules[0]
+        if not first.enabled:
+            table.add_row(first.rule_id, "[dim]disabled[/dim]", "")
+            continue
+        violations = sum(r.violations for r in rules)
+        count = f"[bold red]{violations:,}[/bold red]" if violations else "[green]0[/green]"
+        table.add_row(first.rule_id, count, f"{sum(r.checked for r in rules):,}")
+    return table
+
+
+def _violations(report: AuditReport) -> str:
+    n = report.violations
+    return f"[bold red]{n:,}[/bold red]" if n else "[green]0[/green]"
+
+
+def _print_violations(report: AuditReport, console: Console) -> None:
+    """Each violated rule: its count, statement and source, then its first examples."""
     for r in report.results:
         if not r.violations:
             continue
@@ -85,14 +168,6 @@ def print_report(report: AuditReport, console: Console) -> None:
                 f"  patient {e.patient_id}, attempt {e.attempt_id}, {e.local_time}: {e.why}",
                 markup=False,
             )
-    for note in report.notes:
-        console.print(f"[yellow]note[/yellow]: {note}")
-    verdict = (
-        "[bold green]PASS[/bold green]: no violation"
-        if report.ok
-        else f"[bold red]FAIL[/bold red]: {_count(report.violations, 'violation')}"
-    )
-    console.print(verdict)
 
 
 def _count(n: int, noun: str) -> str:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import simpy
 
 from sim import population
-from sim.model import Deferred, Placed, PracticeModel
+from sim.model import AgentFaults, Deferred, Placed, PracticeModel
 from sim.planner import Touch
 from sim.population import Patients, Practice
 from sim.scenario import Scenario, minutes_of
@@ -35,6 +35,7 @@ class PracticeRun:
     patients: Patients
     tables: dict[str, pa.Table]
     transcripts: list[dict[str, Any]]  # one per answered call (empty when switched off)
+    agent_faults: AgentFaults  # calls the agent cut short (agent_error, turn_limit)
 
 
 class Lines:
@@ -114,7 +115,9 @@ def simulate_practice(
                 progress(min(day, scenario.days))
     finally:
         gc.set_threshold(*thresholds)
-    return PracticeRun(practice, patients, model.recorder.tables(), model.recorder.transcripts)
+    return PracticeRun(
+        practice, patients, model.recorder.tables(), model.recorder.transcripts, model.agent_faults
+    )
 
 
 def mornings(w: World) -> Process:

@@ -252,15 +252,21 @@ def write_run(
 ) -> None:
     """Write a run directory: every table as Parquet, transcripts, kpis.json, run.json last.
 
-    run.json is written last, so a directory with a run.json holds a complete run.
+    run.json is written last, so a directory with a run.json holds a complete run; its `files`
+    (added to `manifest`) lists every other file written.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     stale = out_dir / "run.json"
     if stale.exists():
         stale.unlink()
+    files = []
     for name, table in tables.items():
-        write_parquet(table, out_dir / f"{name}.parquet")
+        files.append(f"{name}.parquet")
+        write_parquet(table, out_dir / files[-1])
     if transcripts is not None:
-        write_jsonl(transcripts, out_dir / "transcripts.jsonl")
-    write_json(kpis, out_dir / "kpis.json")
+        files.append("transcripts.jsonl")
+        write_jsonl(transcripts, out_dir / files[-1])
+    files.append("kpis.json")
+    write_json(kpis, out_dir / files[-1])
+    manifest["files"] = files
     write_json(manifest, out_dir / "run.json")

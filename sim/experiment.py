@@ -10,6 +10,7 @@ a rerun with `resume` skips every finished task. Sweeps (sim/sweep.py) and denta
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import gc
 import hashlib
@@ -21,6 +22,8 @@ import os
 import platform
 import shutil
 import signal
+import sys
+import threading
 import time
 import uuid
 from collections import deque
@@ -39,6 +42,8 @@ from sim import metrics
 from sim.engine import simulate_practice
 from sim.errors import InputError
 from sim.eventlog import FORMAT_VERSION, patients_table, practices_table, write_json, write_run
+from sim.results import check_run_dir, clear_run_dir, prepare_run_dir
+from sim.run_warnings import run_warnings
 from sim.scenario import Scenario
 
 VERSIONED_PACKAGES = (
@@ -97,7 +102,12 @@ def write_practice_run(
     out_dir: Path,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[RunResult, dict[str, pa.Table]]:
-    """Simulate one practice-year and write its single-run directory; also return its tables."""
+    """Simulate one practice-year and write its single-run directory; also return its tables.
+
+    A directory that cannot take the run is refused before the simulation; the previous run's
+    files are removed only once this one is simulated, so a failed simulation leaves them whole.
+    """
+    check_run_dir(out_dir)
     started = time.perf_counter()
     run = simulate_practice(scenario, practice_index, progress)
     simulated = time.perf_counter()
@@ -113,9 +123,11 @@ def write_practice_run(
         "seed": scenario.seed,
         "versions": package_versions(),
         "event_counts": {name: t.num_rows for name, t in tables.items()},
+        "warnings": run_warnings(scenario, run.practice.name, tables) + run.agent_faults.warnings(),
         "timings_s": {"simulate": round(simulated - started, 4)},
     }
     transcripts = run.transcripts if scenario.dialogue.transcripts else None
+    clear_run_dir(out_dir)
     write_run(out_dir, tables, manifest, kpis, transcripts)
     manifest["timings_s"]["total"] = round(time.perf_counter() - started, 4)
     return RunResult(out_dir, kpis, manifest), tables
@@ -184,6 +196,7 @@ def _run_task(task: PracticeTask) -> dict[str, Any]:
             "hygiene_chairs": task.scenario.practice.hygiene_chairs,
         },
         "event_counts": result.manifest["event_counts"],
+        "warnings": result.manifest["warnings"],
         "kpis": result.kpis,
         "extras": task.extras(tables) if task.extras is not None else {},
         "elapsed_s": round(time.perf_counter() - started, 4),
@@ -313,9 +326,42 @@ def run_tasks(
     )
 
 
-def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C stops the parent, which lets running tasks finish."""
+def _start_worker(parent_pid: int) -> None:
+    """Worker initializer. Ctrl-C stops the parent, which lets running tasks finish; a worker
+    whose parent dies (kill -9, SIGTERM) ends at once instead of waiting forever for a task, so
+    nothing of a killed run keeps running (the resource tracker then ends too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_parent(parent_pid)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL_S = 0.5
+
+
+def end_with_parent(parent_pid: int) -> None:
+    """End this process when the process `parent_pid` (its parent) dies.
+
+    On Linux the kernel sends SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG; strictly,
+    on the end of the parent's thread that started the worker: `_run_local` starts them from the
+    thread that runs the tasks, which outlives its pool); elsewhere a daemon thread polls the
+    parent's id (an orphan is adopted by another process).
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent_pid:  # it died before the signal was asked for
+                    os._exit(1)
+                return
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="dentsim-parent-watch", daemon=True
+    ).start()
+
+
+def _watch_parent(parent_pid: int, poll_s: float = PARENT_POLL_S) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(poll_s)
+    os._exit(1)
 
 
 def _describe(error: BaseException) -> str:
@@ -359,7 +405,10 @@ def _run_local(
 
     while queue or suspects:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             in_flight: dict[Future[dict[str, Any]], PracticeTask] = {}
             lost: list[PracticeTask] = []
@@ -592,7 +641,7 @@ def run_replications(
         raise InputError(f"--replications: expected at least 1, found {replications}")
     executor = executor or Executor()
     tasks = replication_tasks(scenario, out_dir, replications)
-    begin_experiment(out_dir, tasks, "replications")
+    begin_experiment(out_dir, tasks)
     outcome = run_tasks(tasks, executor, resume, progress)
     records = outcome.in_order(tasks)
     summary = summarise([r["kpis"] for r in records])
@@ -606,9 +655,11 @@ def run_replications(
 def finish_experiment(
     out_dir: Path, kpis: dict[str, Any], scenario: Scenario, records: Sequence[dict[str, Any]],
     outcome: TaskOutcome, executor: Executor, fields: dict[str, Any],
+    files: Sequence[str] = (),
 ) -> ExperimentResult:  # fmt: skip
     """Write a replicated run's or a group's kpis.json, then its run.json (last: a run.json
-    means the directory is complete); `fields` are the kind's own manifest fields."""
+    means the directory is complete); `fields` are the kind's own manifest fields, `files` the
+    other files it wrote in DIR."""
     manifest = {
         "format_version": FORMAT_VERSION,
         **fields,
@@ -618,32 +669,33 @@ def finish_experiment(
         "event_counts": summed_counts(records),
         "failures": [failure_entry(f) for f in outcome.failures],
         "resumed_tasks": outcome.resumed,
+        "warnings": gathered_warnings(records),
         "executor": executor.describe(),
         "timings_s": {"total": outcome.wall_s},
+        "files": [*files, "kpis.json"],
+        "runs": listed_runs(records),
     }
     write_json(kpis, out_dir / "kpis.json")
     write_json(manifest, out_dir / "run.json")
     return ExperimentResult(out_dir, kpis, manifest, outcome)
 
 
-def begin_experiment(out_dir: Path, tasks: Sequence[PracticeTask], folder: str) -> None:
-    """Create DIR, drop a previous run.json (written again when the run completes) and any task
-    directory under DIR/folder that is not one of `tasks` (left by an earlier, larger run)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "run.json").unlink(missing_ok=True)
-    keep = {out_dir / t.key for t in tasks}
-    parents = {p for path in keep for p in path.parents}
+def gathered_warnings(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """run.json's `warnings` of a many-run result: each practice-year's, with its folder."""
+    return [{"run": r["key"], **w} for r in records for w in r.get("warnings", [])]
 
-    def prune(folder_path: Path) -> None:
-        for child in folder_path.iterdir():
-            if child.is_dir() and child not in keep:
-                if child in parents:
-                    prune(child)
-                else:
-                    shutil.rmtree(child)
 
-    if (out_dir / folder).is_dir():
-        prune(out_dir / folder)
+def listed_runs(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """run.json's `runs`: the folder and label of every finished practice-year, in task order."""
+    return [{"dir": r["key"], "label": r["label"]} for r in records]
+
+
+def begin_experiment(out_dir: Path, tasks: Sequence[PracticeTask]) -> None:
+    """Ready DIR before any task runs (sim.results.prepare_run_dir): refuse a folder that is not a
+    dentsim result, drop its run.json (written again when the run completes) and every file of a
+    previous run, except the folders of `tasks` (a resumed run reuses the finished ones; the
+    others are rewritten)."""
+    prepare_run_dir(out_dir, keep=[t.task_dir for t in tasks])
 
 
 def summed_counts(records: Iterable[dict[str, Any]]) -> dict[str, int]:

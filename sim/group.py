@@ -31,8 +31,8 @@ from sim.experiment import (
     nest,
     run_tasks,
 )
-from sim.scenario import GroupConfig, Scenario, apply_overrides
-from sim.yamlio import read_yaml
+from sim.results import GROUP_FILES
+from sim.scenario import Scenario, apply_overrides
 
 GROUP_STREAM = "group"
 
@@ -69,10 +69,17 @@ def practice_scenario(scenario: Scenario, practice_index: int) -> Scenario:
     the template, the state, the number of patients. Without templates, providers and hygiene
     chairs scale with the practice's patients from the scenario's own practice (at least 1).
     """
+    if scenario.group is None:
+        return scenario
+    return apply_overrides(scenario, {"group": None, **practice_draw(scenario, practice_index)})
+
+
+def practice_draw(scenario: Scenario, practice_index: int) -> dict[str, Any]:
+    """What practice `practice_index` of the group changes in the scenario, as dotted keys
+    (see `practice_scenario`); cheap enough to sum a large group's patients."""
     group = scenario.group
     if group is None:
-        return scenario
-    check_group(group)
+        return {}
     u_template, u_state, u_patients = streams.stream(
         scenario.seed, GROUP_STREAM, practice_index
     ).random(3)
@@ -92,34 +99,12 @@ def practice_scenario(scenario: Scenario, practice_index: int) -> Scenario:
         scale = patients / scenario.population.patients
         providers = max(1, round(base.providers * scale))
         chairs = max(1, round(base.hygiene_chairs * scale))
-    return apply_overrides(
-        scenario,
-        {
-            "group": None,
-            "practice.state": state,
-            "practice.providers": providers,
-            "practice.hygiene_chairs": chairs,
-            "population.patients": patients,
-        },
-    )
-
-
-def check_group(group: GroupConfig, path: Path | str | None = None) -> None:
-    """Problems the schema cannot see (shares that are all 0), as `FILE:LINE: group...` lines."""
-    bad = []
-    if group.state_mix is not None and not sum(group.state_mix.values()) > 0:
-        bad.append((("group", "state_mix"), "the shares must not all be 0"))
-    if not bad:
-        return
-    positions = read_yaml(path)[1] if path is not None else {}
-    raise InputError(
-        [
-            f"{path}:{positions[at].line if at in positions else 1}: {'.'.join(at)}: {problem}"
-            if path is not None
-            else f"{'.'.join(at)}: {problem}"
-            for at, problem in bad
-        ]
-    )
+    return {
+        "practice.state": state,
+        "practice.providers": providers,
+        "practice.hygiene_chairs": chairs,
+        "population.patients": patients,
+    }
 
 
 def _index(weights: list[float], u: float) -> int:
@@ -256,14 +241,16 @@ def run_group(
         raise InputError("group: the scenario has no group block")
     executor = executor or Executor()
     tasks = group_tasks(scenario, out_dir)
-    begin_experiment(out_dir, tasks, "practices")
+    begin_experiment(out_dir, tasks)
     outcome = run_tasks(tasks, executor, resume, progress)
     records = outcome.in_order(tasks)
     kpis = pooled_kpis(records)
-    write_parquet(practice_kpis_table(records), out_dir / "practice_kpis.parquet")
-    write_parquet(practices_summary_table(records), out_dir / "practices.parquet")
+    kpis_file, practices_file = GROUP_FILES
+    write_parquet(practice_kpis_table(records), out_dir / kpis_file)
+    write_parquet(practices_summary_table(records), out_dir / practices_file)
     return finish_experiment(
         out_dir, kpis, scenario, records, outcome, executor,
         {"kind": "group", "group": scenario.group.name, "practices": scenario.group.practices,
          "practices_finished": len(records)},
+        files=GROUP_FILES,
     )  # fmt: skip

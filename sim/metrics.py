@@ -4,7 +4,11 @@ Definitions (also in docs/data.md):
 - connect rate: voice attempts answered by the patient / voice attempts;
 - contacted patients: distinct patients with at least one attempt for the use case;
 - conversion: contacted patients who booked through the use case / contacted patients;
-- opt-out rate: contacted patients who opted out (hard) / contacted patients; soft likewise;
+- opt-out rate: contacted patients who opted out (hard) / contacted patients; soft likewise.
+  Per use case, an opt-out counts for the purposes of the contact in which it was said (the
+  patient's latest contact, by the channel it came by, at or before it): a STOP answering a
+  confirmation text is the confirmation's, not the recall's; one said in a recall|treatment_plan
+  call counts for both;
 - voice fallback recovery: visits that would have been missed unconfirmed, that the text did
   not confirm, and that a confirmation call (or its returned voicemail) saved / all visits that
   would have been missed and the text did not confirm.
@@ -18,8 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-USE_CASES = ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
-BOOKING_USE_CASES = ("recall", "reactivation", "treatment_plan")
+from sim.vocabulary import BOOKING_USE_CASES, USE_CASES
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -32,6 +35,36 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
 
 def _purpose_mask(attempts: pa.Table, use_case: str) -> pa.ChunkedArray:
     return pc.match_substring_regex(attempts["purposes"], f"(^|\\|){use_case}($|\\|)")
+
+
+def _ms(times: pa.ChunkedArray) -> np.ndarray:
+    return times.cast(pa.timestamp("ms", tz="UTC")).cast(pa.int64()).to_numpy()
+
+
+def said_in(attempts: pa.Table, optouts: pa.Table) -> np.ndarray:
+    """For each opt-out, the row of `attempts` in which it was said (-1: none).
+
+    That is the patient's latest contact by the channel the opt-out came by, at or before it was
+    received: the call in which it was spoken, or the text a STOP or "later" replied to. An
+    opt-out no contact preceded (recorded by staff, say) belongs to none.
+    """
+    n_a = attempts.num_rows
+    if n_a == 0 or optouts.num_rows == 0:
+        return np.full(optouts.num_rows, -1, np.int64)
+
+    def who(table: pa.Table) -> np.ndarray:
+        sms = pc.equal(table["channel"], "sms").to_numpy().astype(np.int64)
+        return table["patient_id"].to_numpy().astype(np.int64) * 2 + sms
+
+    _, rank = np.unique(np.concatenate([who(attempts), who(optouts)]), return_inverse=True)
+    rank = rank.reshape(-1)
+    t = np.concatenate([_ms(attempts["t_utc"]), _ms(optouts["t_utc"])])
+    span = int(t.max() - t.min()) + 1
+    key = rank * span + (t - t.min())  # one patient and channel, then time
+    order = np.argsort(key[:n_a], kind="stable")
+    pos = np.searchsorted(key[:n_a][order], key[n_a:], side="right") - 1
+    row = order[np.maximum(pos, 0)]
+    return np.where((pos >= 0) & (rank[row] == rank[n_a:]), row, -1)
 
 
 def contact_kpis(attempts: pa.Table, optouts: pa.Table) -> dict[str, Any]:
@@ -127,11 +160,14 @@ def kpis(tables: dict[str, pa.Table]) -> dict[str, Any]:
         {k: v for k, v in confirmation_kpis(ap).items() if k in ("no_shows", "no_shows_prevented")}
     )
     out: dict[str, Any] = {"overall": overall, "by_use_case": {}}
+    said = said_in(a, o)
     for use_case in USE_CASES:
-        attempts = a.filter(_purpose_mask(a, use_case))
+        mask = _purpose_mask(a, use_case)
+        attempts = a.filter(mask)
         if not attempts.num_rows:
             continue
-        row = contact_kpis(attempts, o)
+        in_mask = mask.to_numpy(zero_copy_only=False).astype(bool)[np.maximum(said, 0)]
+        row = contact_kpis(attempts, o.filter(pa.array((said >= 0) & in_mask)))
         if use_case in BOOKING_USE_CASES:
             row.update(booking_kpis(attempts, b.filter(pc.equal(b["use_case"], use_case)), ap))
         elif use_case == "confirmation":

@@ -43,7 +43,7 @@ from sim.pms import Appointment, PracticeState
 from sim.population import Patients, Practice
 from sim.rules.gate import Gate
 from sim.rules.model import load_rules
-from sim.scenario import WEEKDAYS, DialogueConfig, Scenario, minutes_of
+from sim.scenario import BOOK_DAYS_AFTER_END, WEEKDAYS, DialogueConfig, Scenario, minutes_of
 
 OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
 OPTOUT_CONFIRMATION = "optout_confirmation"
@@ -144,8 +144,46 @@ def transcript(attempt_id: int, call: CallResult) -> dict[str, object]:
             and call.answered_by == "patient"
         ):
             verified = verified or asked
-    return {"attempt_id": attempt_id, "answered_by": call.answered_by, "outcome": call.outcome,
+    line = {"attempt_id": attempt_id, "answered_by": call.answered_by, "outcome": call.outcome,
             "turns": turns}  # fmt: skip
+    if call.error:  # why the agent's part ended early (agent_error, turn_limit)
+        line["error"] = call.error
+    return line
+
+
+@dataclass(slots=True)
+class AgentFaults:
+    """Calls the agent cut short (agent_error, turn_limit) among those it played, and the first.
+
+    A run says so in its summary and in run.json's warnings: an agent that fails is recorded
+    call by call, never allowed to end the run, and never passed over in silence.
+    """
+
+    played: int = 0
+    calls: int = 0
+    first_attempt_id: int = -1
+    first_error: str = ""
+
+    def count(self, attempt_id: int, call: CallResult) -> None:
+        self.played += 1
+        if call.error:
+            self.calls += 1
+            if self.calls == 1:
+                self.first_attempt_id, self.first_error = attempt_id, call.error
+
+    def warnings(self) -> list[dict[str, object]]:
+        if not self.calls:
+            return []
+        return [{
+            "kind": "agent_errors",
+            "calls": self.calls,
+            "calls_played": self.played,
+            "first": {"attempt_id": self.first_attempt_id, "error": self.first_error},
+            "message": (
+                f"{self.calls:,} of {self.played:,} calls the agent played ended in agent_error "
+                f"or turn_limit; the first (attempt {self.first_attempt_id}): {self.first_error}"
+            ),
+        }]  # fmt: skip
 
 
 NO_DECISIONS = Decisions()  # whoever answered is not the patient: nothing was decided
@@ -183,6 +221,7 @@ class PracticeModel:
     facts: Facts
     gate: Gate
     talk: Talk
+    agent_faults: AgentFaults = field(default_factory=AgentFaults)
     spoken_times: dict[float, str] = field(default_factory=dict)
     voicemails: dict[tuple[str, ...], str] = field(default_factory=dict)
 
@@ -197,7 +236,7 @@ class PracticeModel:
         number_reassigned = trait_rng.random(n) < scenario.population.share_reassigned_numbers
         state = PracticeState.from_patients(patients, number_reassigned)
         zones = patients.zones
-        horizon = scenario.days + 200
+        horizon = scenario.days + BOOK_DAYS_AFTER_END
         treatment = scenario.practice.model_copy(
             update={
                 "hygiene_chairs": scenario.practice.providers,
@@ -418,10 +457,10 @@ class PracticeModel:
         )
         if self.talk.play:
             call = self._play(touch, answered_by, decided, offered, appt)
+            attempt_id = self.recorder.next_id("attempts")  # the row this call is recorded as
+            self.agent_faults.count(attempt_id, call)
             if self.talk.transcripts:
-                self.recorder.transcripts.append(
-                    transcript(self.recorder.next_id("attempts"), call)
-                )
+                self.recorder.transcripts.append(transcript(attempt_id, call))
         else:
             mean_s = self.scenario.telephony.answered_call_s / (
                 1 if answered_by == "patient" else 3
@@ -450,7 +489,8 @@ class PracticeModel:
         traits = PatientTraits(
             responsiveness=f.responsiveness[p],
             fatigue=min(1.0, self.state.pressure[p] / (2.0 * f.annoyance_threshold[p])),
-            p_book=min(0.99, max(0.01, p_book)), p_red_flag=self.scenario.clinical.p_red_flag,
+            p_book=min(0.99, max(0.01, p_book)),
+            p_red_flag=min(0.99, max(0.01, self.scenario.clinical.p_red_flag)),
         )  # fmt: skip
         persona = pick_persona(answered_by, language, gen, self.talk.personas)
         person: Patient = make_patient(persona, traits, self.talk.personas)
@@ -896,8 +936,7 @@ class PracticeModel:
         pause = self.scenario.strategy.soft_opt_out_pause_days
         days = self.rng_dialogue.integers(pause.min, pause.max + 1)
         day = self.clock.local_day(self.practice.tz, t)
-        self.state.paused_until_day[patient] = day + days + 1
-        self.state.paused_until_t[patient] = t + days * DAY_S
+        self.state.pause_outreach(patient, t + days * DAY_S, day + days + 1)
         self.recorder.add(
             "optouts", practice_id=self.practice.practice_id, patient_id=self.facts.patient_id[patient],
             t_utc=t, channel=channel, scope="all", how="spoken" if channel == "voice" else "sms_reply",

@@ -132,6 +132,17 @@ class PracticeState:
             episodes={u: Episodes.empty(n) for u in OUTREACH},
         )
 
+    def pause_outreach(self, patient: int, until_t: float, first_day: int) -> None:
+        """A soft opt-out pauses outreach until `until_t` (outreach may resume on `first_day`).
+
+        A pause never shortens: a second, shorter soft opt-out received during a pause leaves
+        the running pause as it is; a longer one extends it.
+        """
+        if until_t > self.paused_until_t[patient]:
+            self.paused_until_t[patient] = until_t
+        if first_day > self.paused_until_day[patient]:
+            self.paused_until_day[patient] = first_day
+
     def touches_in_week(self, use_case: str | None, day: int, patients: np.ndarray) -> np.ndarray:
         """Contacts (of one use case, or all) to each of `patients` in the 7 days ending `day`."""
         days = self.contact_days if use_case is None else self.touch_days[use_case]

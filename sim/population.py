@@ -7,50 +7,24 @@ real area code (sim/data/area_codes.csv): no generated data set can ring a real 
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from sim import streams
+from sim.data import area_codes, codes_by_state
+from sim.rules.phi import packaged_terms
 from sim.scenario import PopulationConfig, PracticeConfig, Scenario
 
 FICTION_LINES = np.arange(100, 200)  # 555-0100 .. 555-0199, reserved for fiction in every NPA
 PREFERRED_CONTACT = np.array(["wireless", "text", "home_phone", "email", "none"])
 PRACTICE_NAME_FORMS = ("{last} Family Dentistry", "{city} Dental Care", "{last} & {last2} Dental")
 MONTH_DAYS = 30.4375
-
-
-@dataclass(frozen=True, slots=True)
-class AreaCode:
-    code: str
-    state: str
-    zones: tuple[str, ...]
-
-
-@lru_cache(maxsize=1)
-def area_codes() -> dict[str, AreaCode]:
-    """Every geographic US area code with its state and IANA zones (two for split codes)."""
-    text = resources.files("sim.data").joinpath("area_codes.csv").read_text()
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {
-        r["area_code"]: AreaCode(r["area_code"], r["state"], tuple(r["zones"].split("|")))
-        for r in rows
-    }
-
-
-@lru_cache(maxsize=1)
-def codes_by_state() -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for ac in area_codes().values():
-        out[ac.state].append(ac.code)
-    return dict(out)
 
 
 @cache
@@ -238,7 +212,11 @@ def generate_practice(
         + str(_choose(rng, words.city_suffixes, 1)[0])
     )
     form = PRACTICE_NAME_FORMS[int(rng.integers(len(PRACTICE_NAME_FORMS)))]
-    name = cfg.name or form.format(last=last, last2=last2, city=city)
+    name = cfg.name or form.format(
+        last=_not_protected(words.last, str(last)),
+        last2=_not_protected(words.last, str(last2)),
+        city=city,
+    )
     code = codes_by_state()[cfg.state][int(rng.integers(len(codes_by_state()[cfg.state])))]
     lo, hi = words.zip_ranges[cfg.state]
     street = f"{int(rng.integers(10, 9999))} {_choose(rng, words.last, 1, words.p_last)[0]} {_choose(rng, words.street_suffixes, 1)[0]}"
@@ -252,6 +230,22 @@ def generate_practice(
         tz=state_zone(cfg.state),
         phone=f"{code}-555-0{pool.take(code)}",
     )
+
+
+def _not_protected(words: np.ndarray, word: str) -> str:
+    """`word`, or, when it is a protected term, the next word of the list that is not one.
+
+    A practice's name is said in every voicemail and text: a generated "Bridges Family
+    Dentistry" would name a procedure to whoever hears it (dentsim warns about a name set in
+    the scenario; a generated one is kept clear). No draw is added, so every other practice
+    and patient stays as it was.
+    """
+    terms = packaged_terms()
+    if not terms.said(word):
+        return word
+    at = int(np.flatnonzero(words == word)[0])
+    following = (str(words[(at + k) % len(words)]) for k in range(1, len(words)))
+    return next(w for w in following if not terms.said(w))
 
 
 def generate(scenario: Scenario, practice_index: int = 0) -> tuple[Practice, Patients]:

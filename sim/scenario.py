@@ -2,21 +2,42 @@
 
 Loaded from YAML with `load_scenario`; every problem is reported as `FILE:LINE: key.path: ...`.
 `dentsim schema` prints `scenario_json_schema()` so editors can complete and check scenario files.
+
+What validates runs: beyond types and ranges, the schema refuses what a run could not use (an
+area code the table does not know, shares that are all 0, an empty cadence, dates outside the
+calendar dentsim knows), and `load_scenario` checks every file the scenario names (the rules
+file loads, the dialogue agent imports and makes an agent).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
+from collections.abc import Mapping
+from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from sim.yamlio import load_model
+from sim.data import area_codes
+from sim.errors import InputError
+from sim.vocabulary import BOOKING_USE_CASES, BookingUseCase, Channel, LegalPosture
+from sim.yamlio import Path_, Scalar, read_yaml, validate_data
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveInt = Annotated[int, Field(ge=1)]
+MAX_SEATS = 1000  # providers or chairs of one practice; the appointment book counts in int16
+Seats = Annotated[int, Field(ge=1, le=MAX_SEATS)]
 ClockTime = Annotated[
     str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, quoted")
 ]
@@ -28,8 +49,58 @@ USState = Literal[
     "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
     "VT", "VA", "WA", "WV", "WI", "WY",
 ]  # fmt: skip
-Channel = Literal["voice", "sms"]
-LegalPosture = Literal["healthcare_consent", "healthcare_exempt", "written_consent"]
+RUN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # a name that is one safe file name (runs/NAME)
+
+
+def _run_name(name: str) -> str:
+    if not re.match(RUN_NAME, name) or len(name) > 80:
+        raise ValueError(
+            "expected one file name of up to 80 letters, digits, '_', '.' and '-', starting with "
+            "a letter or digit (it names the run's folder, runs/NAME)"
+        )
+    return name
+
+
+RunName = Annotated[
+    str,
+    AfterValidator(_run_name),
+    Field(
+        json_schema_extra={"pattern": RUN_NAME, "maxLength": 80},
+        description="Letters, digits, '_', '.', '-' (names the run folder runs/NAME)",
+    ),
+]
+MAX_SEED = 2**63 - 1  # seeds are signed 64-bit in run.json and Parquet metadata
+FIRST_YEAR = 1970  # time-zone data is reliable from 1970 on
+BOOK_DAYS_AFTER_END = 200  # the appointment book runs this many days past the last simulated day
+
+K = TypeVar("K")
+
+
+def _shares(mix: dict[K, float]) -> dict[K, float]:
+    """A mix of shares (normalised when drawn): at least one entry, not all 0."""
+    if not mix:
+        raise ValueError("give at least one share, or leave the key out")
+    if not sum(mix.values()) > 0:
+        raise ValueError("the shares must not all be 0")
+    return mix
+
+
+def _known_area_codes(mix: dict[str, float]) -> dict[str, float]:
+    unknown = [code for code in mix if code not in area_codes()]
+    if unknown:
+        raise ValueError(
+            f"unknown area code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: not a "
+            "geographic US area code of dentsim's table (sim/data/area_codes.csv)"
+        )
+    return mix
+
+
+@cache
+def last_year() -> int:
+    """The last year whose US federal holidays the holidays package knows."""
+    import holidays
+
+    return int(holidays.country_holidays("US").end_year)
 
 
 def minutes_of(clock: str) -> int:
@@ -39,7 +110,7 @@ def minutes_of(clock: str) -> int:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Hours(Strict):
@@ -63,8 +134,8 @@ def _default_opening() -> dict[Weekday, Hours | None]:
 class PracticeConfig(Strict):
     name: str | None = Field(None, description="Practice name; generated when absent")
     state: USState = Field(description="Two-letter state of the practice's address")
-    providers: PositiveInt = 3
-    hygiene_chairs: PositiveInt = Field(3, description="Hygiene visits that can run at once")
+    providers: Seats = Field(3, description="Dentists seeing patients (treatment visits at once)")
+    hygiene_chairs: Seats = Field(3, description="Hygiene visits that can run at once")
     hygiene_visit_minutes: Annotated[int, Field(ge=15, le=240)] = 60
     opening_hours: dict[Weekday, Hours | None] = Field(default_factory=_default_opening)
     closed_on_federal_holidays: bool = True
@@ -91,10 +162,17 @@ class PopulationConfig(Strict):
     overdue_months_max: Annotated[int, Field(ge=0, le=36)] = Field(
         8, description="Recalls at the start are due up to this many months ago (or ahead)"
     )
-    address_state_mix: dict[USState, Probability] | None = Field(
-        None, description="Address states and their shares; absent: the practice's state"
+    address_state_mix: Annotated[dict[USState, Probability], AfterValidator(_shares)] | None = (
+        Field(None, description="Address states and their shares; absent: the practice's state")
     )
-    area_code_mix: dict[Annotated[str, Field(pattern=r"^[2-9]\d\d$")], Probability] | None = Field(
+    area_code_mix: (
+        Annotated[
+            dict[Annotated[str, Field(pattern=r"^[2-9]\d\d$")], Probability],
+            AfterValidator(_shares),
+            AfterValidator(_known_area_codes),
+        ]
+        | None
+    ) = Field(
         None, description="Area codes and their shares; absent: the address state's own codes"
     )
 
@@ -103,7 +181,9 @@ class TelephonyConfig(Strict):
     lines: PositiveInt = Field(4, description="Concurrent outbound voice lines")
     caller_id: Literal["practice_main", "unknown"] = "practice_main"
     p_answer_by_hour: dict[Annotated[int, Field(ge=0, le=23)], Probability] = Field(
-        description="Probability a dial is answered by a person, by patient-local hour"
+        min_length=1,
+        description="Probability a dial is answered by a person, by patient-local hour "
+        "(an hour not given takes the nearest hour's)",
     )
     answer_factor_by_weekday: dict[Weekday, Annotated[float, Field(ge=0.0, le=3.0)]] = Field(
         default_factory=lambda: dict.fromkeys(WEEKDAYS, 1.0)
@@ -130,6 +210,10 @@ class CadenceStep(Strict):
 
 
 def _check_cadence(cadence: list[CadenceStep], first_day: int | None = 0) -> list[CadenceStep]:
+    if not cadence:
+        raise ValueError(
+            "a cadence needs at least one step; to switch the use case off, set enabled: false"
+        )
     days = [s.day for s in cadence]
     if days != sorted(set(days)):
         raise ValueError(f"cadence days must increase, found {days}")
@@ -301,7 +385,7 @@ class ClinicalConfig(Strict):
         0.45, description="Accepted plans scheduled before the patient leaves"
     )
     share_unscheduled_plans_at_start: Probability = 0.06
-    procedure_mix: dict[Procedure, Probability] = Field(
+    procedure_mix: Annotated[dict[Procedure, Probability], AfterValidator(_shares)] = Field(
         default_factory=lambda: {  # type: ignore[arg-type,dict-item]
             "extraction": 0.3,
             "periodontal_therapy": 0.2,
@@ -356,6 +440,13 @@ class PressureConfig(Strict):
     )
 
 
+def _every_booking_use_case(p_accept: Mapping[str, float]) -> Mapping[str, float]:
+    missing = [u for u in BOOKING_USE_CASES if u not in p_accept]
+    if missing:
+        raise ValueError(f"give every use case that books; missing {', '.join(missing)}")
+    return p_accept
+
+
 class BehaviourConfig(Strict):
     """Per-patient traits (drawn once, from streams no strategy changes) and how patients react."""
 
@@ -369,11 +460,17 @@ class BehaviourConfig(Strict):
         1.4, description="Answer multiplier within an hour of the patient's best hour"
     )
     p_prefers_sms: Probability = 0.35
-    responsiveness_mean: Probability = Field(0.5, description="Mean of the Beta trait")
+    responsiveness_mean: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.5, description="Mean of the Beta trait, strictly between 0 and 1"
+    )
     responsiveness_concentration: Annotated[float, Field(gt=0, le=100)] = 4.0
-    p_accept: dict[Literal["recall", "reactivation", "treatment_plan"], Probability] = Field(
+    p_accept: Annotated[
+        dict[BookingUseCase, Probability],
+        AfterValidator(_every_booking_use_case),
+    ] = Field(
         default_factory=lambda: {"recall": 0.12, "reactivation": 0.065, "treatment_plan": 0.09},  # type: ignore[arg-type]
-        description="A reached patient of average responsiveness accepts an offered slot",
+        description="A reached patient of average responsiveness accepts an offered slot "
+        "(give all three use cases)",
     )
     p_self_book_per_month: Probability = Field(
         0.25, description="Patients due or overdue who book a cleaning on their own in a month"
@@ -384,8 +481,9 @@ class BehaviourConfig(Strict):
     sms_reply_median_h: Annotated[float, Field(gt=0, le=72)] = 1.5
     sms_reply_sigma: Annotated[float, Field(ge=0, le=4)] = 1.3
     p_confirmation_reply: Probability = Field(0.7, description="Confirmation texts answered")
-    confirmation_reply_mix: dict[
-        Literal["confirm", "cancel", "reschedule", "stop", "free_text"], Probability
+    confirmation_reply_mix: Annotated[
+        dict[Literal["confirm", "cancel", "reschedule", "stop", "free_text"], Probability],
+        AfterValidator(_shares),
     ] = Field(
         default_factory=lambda: {  # type: ignore[arg-type]
             "confirm": 0.86,
@@ -398,8 +496,10 @@ class BehaviourConfig(Strict):
     p_answer_confirmation_call_confirms: Probability = 0.9
     p_no_show_unconfirmed: Probability = Field(0.2, description="Booked, never confirmed")
     p_no_show_confirmed: Probability = Field(0.06, description="Booked and confirmed")
-    annoyance_threshold_mean: Annotated[float, Field(gt=0, le=50)] = 3.0
-    annoyance_threshold_shape: Annotated[float, Field(gt=0, le=50)] = 4.0
+    annoyance_threshold_mean: Annotated[float, Field(ge=0.1, le=50)] = 3.0
+    annoyance_threshold_shape: Annotated[float, Field(ge=0.5, le=50)] = Field(
+        4.0, description="Gamma shape; below 0.5, thresholds near 0 make every contact fatal"
+    )
     fatigue_half_life_days: Annotated[float, Field(gt=0, le=365)] = 10.0
     pressure: PressureConfig = Field(default_factory=PressureConfig)
     p_opt_out_base: Probability = Field(
@@ -493,8 +593,8 @@ class PracticeTemplate(Strict):
     """One kind of practice in a group; `weight` is its share of the group's practices."""
 
     weight: Annotated[float, Field(gt=0)] = 1.0
-    providers: PositiveInt = 3
-    hygiene_chairs: PositiveInt = 3
+    providers: Seats = 3
+    hygiene_chairs: Seats = 3
     patients: Annotated[int, Field(ge=1, le=1_000_000)] = 1800
     state: USState | None = Field(None, description="Absent: drawn from the group's state_mix")
 
@@ -511,16 +611,16 @@ class GroupConfig(Strict):
     patients: PatientRange | None = Field(
         None, description="Patients per practice, drawn uniformly; absent: population.patients"
     )
-    state_mix: dict[USState, Probability] | None = Field(
+    state_mix: Annotated[dict[USState, Probability], AfterValidator(_shares)] | None = Field(
         None, description="Practice states and their shares; absent: practice.state"
     )
     templates: list[PracticeTemplate] | None = Field(None, min_length=1)
 
 
 class Scenario(Strict):
-    name: str
+    name: RunName
     description: str = ""
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
     start_date: date
     days: Annotated[int, Field(ge=1, le=1096)] = 365
     practice: PracticeConfig
@@ -540,17 +640,105 @@ class Scenario(Strict):
         description="Compliance rules laid over the packaged ones (path relative to this file)",
     )
 
+    @field_validator("start_date")
+    @classmethod
+    def _start_in_calendar(cls, start: date) -> date:
+        if not FIRST_YEAR <= start.year <= last_year():
+            raise ValueError(
+                f"dentsim simulates dates from {FIRST_YEAR}-01-01 to {last_year()}-12-31 "
+                "(time zones and US holidays)"
+            )
+        return start
+
+    @field_validator("days")
+    @classmethod
+    def _end_in_calendar(cls, days: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_date")
+        if start is None:
+            return days  # start_date itself is wrong, and reported
+        last = start + timedelta(days=days + BOOK_DAYS_AFTER_END)
+        if last.year > last_year():
+            raise ValueError(
+                f"from start_date {start}, {days} days and the appointment book's "
+                f"{BOOK_DAYS_AFTER_END} days beyond them run to {last}, past {last_year()}-12-31, "
+                "the last date dentsim knows (US holidays)"
+            )
+        return days
+
+    @field_validator("group")
+    @classmethod
+    def _group_practices_fit(cls, group: GroupConfig | None, info: ValidationInfo) -> Any:
+        """A group practice scales providers and chairs with its patients (sim.group): in range."""
+        practice, population = info.data.get("practice"), info.data.get("population")
+        if group is None or group.templates or practice is None or population is None:
+            return group
+        largest = group.patients.max if group.patients else population.patients
+        seats = round(
+            max(practice.providers, practice.hygiene_chairs) * largest / population.patients
+        )
+        if seats > MAX_SEATS:
+            raise ValueError(
+                f"a practice of {largest:,} patients would have {seats:,} providers or chairs "
+                f"(practice.providers and hygiene_chairs for population.patients "
+                f"{population.patients:,}, scaled), more than {MAX_SEATS:,}; give templates, or "
+                "a larger population.patients"
+            )
+        return group
+
     def resolved(self) -> dict[str, Any]:
         """The scenario with every default filled in, as JSON-ready data (for run.json)."""
         return json.loads(self.model_dump_json())
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    scenario = load_model(path, Scenario)
-    if scenario.rules_file is not None and not Path(scenario.rules_file).is_absolute():
-        resolved = str((Path(path).parent / scenario.rules_file).resolve())
-        scenario = scenario.model_copy(update={"rules_file": resolved})
+    """Read and validate a scenario file, and every file it names (see `check_named_files`)."""
+    path = Path(path)
+    data, positions = read_yaml(path)
+    scenario = with_files_from(validate_data(data, positions, Scenario, path), path)
+    check_named_files(scenario, path, positions)
     return scenario
+
+
+def with_files_from(scenario: Scenario, path: Path | str) -> Scenario:
+    """The scenario with a relative `rules_file` taken as relative to the file at `path`."""
+    if scenario.rules_file is None or Path(scenario.rules_file).is_absolute():
+        return scenario
+    resolved = str((Path(path).parent / scenario.rules_file).resolve())
+    return scenario.model_copy(update={"rules_file": resolved})
+
+
+def check_named_files(
+    scenario: Scenario, path: Path | str, positions: Mapping[Path_, Scalar] | None = None
+) -> None:
+    """Load what the scenario names, as a run would: its rules file and its dialogue agent.
+
+    A rules file's own problems are reported at its own lines; a missing rules file, or an
+    agent that does not import or make an agent, at the scenario's line for the key.
+    """
+    from agents.loading import load_factory
+    from sim.rules.model import load_rules
+
+    def where(*key: str) -> str:
+        line = positions[key].line if positions and key in positions else 1
+        return f"{path}:{line}: {'.'.join(key)}"
+
+    problems: list[str] = []
+    if scenario.rules_file is not None:
+        rules = Path(scenario.rules_file)
+        if not rules.is_file():
+            found = "not a file" if rules.exists() else "file not found"
+            problems.append(f"{where('rules_file')}: {found}: {rules}")
+        else:
+            try:
+                load_rules(rules)
+            except InputError as e:
+                problems += e.problems
+    try:
+        load_factory(scenario.dialogue.agent, where("dialogue", "agent"))
+    except InputError as e:
+        problems += e.problems
+    if problems:
+        raise InputError(problems)
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -31,19 +31,32 @@ from sim.experiment import (
     PracticeTask,
     Progress,
     begin_experiment,
+    failure_entry,
+    gathered_warnings,
     kpi_names,
     kpi_value,
+    listed_runs,
     mean_ci,
     nest,
     package_versions,
     replication_seed,
     run_tasks,
 )
-from sim.scenario import Scenario, Strict, apply_overrides, load_scenario
+from sim.results import SWEEP_FILES, SWEEP_MANIFEST
+from sim.scenario import (
+    MAX_SEED,
+    RUN_NAME,
+    Scenario,
+    Strict,
+    apply_overrides,
+    check_named_files,
+    load_scenario,
+    with_files_from,
+)
 from sim.yamlio import Path_, Scalar, describe_errors, read_yaml, validate_data
 
 BASE = "base"  # the variant without overrides, which every other is compared with
-NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+NAME = RUN_NAME  # one safe file name, as a scenario's name is
 FORBIDDEN_KEYS = {
     "seed": "the sweep sets the seeds (its `seed:` and replications), so variants share patients",
     "group": "a sweep runs single practices; run a group scenario with `dentsim run`",
@@ -65,7 +78,7 @@ class SweepConfig(Strict):
     )
     description: str = ""
     base: str = Field(description="The base scenario file, relative to this sweep file")
-    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = Field(
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         None, description="Replication seeds derive from this; absent: the base scenario's seed"
     )
     replications: Annotated[int, Field(ge=1, le=1000)] = 5
@@ -220,6 +233,8 @@ def _grid_variants(
     config: SweepConfig, base: Scenario, path: Path, positions: dict[Path_, Scalar]
 ) -> Iterator[Found]:
     """Each grid key and value checked on its own line, then one variant per combination."""
+    if not config.grid:
+        return  # no grid, no combination (the product of nothing is one empty combination)
     problems = []
     for key, values in config.grid.items():
         found = _key_problems(base, key, f"{path}:{_line(positions, ('grid', key))}: grid.{key}")
@@ -280,10 +295,23 @@ def _with_overrides(
             if p[: len(at[key])] == at[key]:
                 scenario_positions[parts + p[len(at[key]) :]] = scalar
     try:
-        return Scenario.model_validate(data), []
+        scenario = Scenario.model_validate(data)
     except ValidationError as e:
         lines = describe_errors(e, data, scenario_positions, Scenario, path)
         return None, [_to_sweep_terms(ln, path, overrides, at, positions) for ln in lines]
+    if any(key == "rules_file" or key.startswith("dialogue") for key in overrides):
+        # a file the variant names is loaded now, as the base scenario's were
+        scenario = with_files_from(scenario, path)
+        try:
+            check_named_files(scenario, path, scenario_positions)
+        except InputError as e:
+            return None, [
+                _to_sweep_terms(ln, path, overrides, at, positions)
+                if ln.startswith(f"{path}:")
+                else ln  # a line of the rules file itself
+                for ln in e.problems
+            ]
+    return scenario, []
 
 
 def _key_problems(base: Scenario, key: str, where: str) -> list[str]:
@@ -355,15 +383,6 @@ def _dotted_keys(scenario: Scenario) -> list[str]:
 
 # --- running ------------------------------------------------------------------------------------
 
-RESULT_FILES = (
-    "results.parquet",
-    "summary.parquet",
-    "summary.json",
-    "pareto.json",
-    "failures.json",
-    "timings.json",
-)
-
 
 def run_sweep(
     sweep: Sweep,
@@ -372,17 +391,15 @@ def run_sweep(
     resume: bool = False,
     progress: Progress | None = None,
 ) -> ExperimentResult:
-    """Run every (variant, replication) and write the sweep's result files.
+    """Run every (variant, replication) and write the sweep's result files, run.json last.
 
-    Every file but timings.json is a function of the sweep alone: byte-identical whatever the
-    executor, the number of workers, or the order tasks finish in.
+    Every file but timings.json and run.json is a function of the sweep alone: byte-identical
+    whatever the executor, the number of workers, or the order tasks finish in.
     """
     executor = executor or Executor()
     tasks = sweep.tasks(out_dir)
-    begin_experiment(out_dir, tasks, "variants")
-    for name in RESULT_FILES:
-        (out_dir / name).unlink(missing_ok=True)
-    write_json(sweep.resolved(), out_dir / "sweep.json")
+    begin_experiment(out_dir, tasks)
+    write_json(sweep.resolved(), out_dir / SWEEP_MANIFEST)
     outcome = run_tasks(tasks, executor, resume, progress)
     by_key = {t.key: (v, r) for t, (v, r) in zip(tasks, _pairs(sweep), strict=True)}
     kpis: dict[tuple[str, int], dict[str, Any]] = {}
@@ -412,7 +429,17 @@ def run_sweep(
         },
         out_dir / "timings.json",
     )
-    return ExperimentResult(out_dir, summary, sweep.resolved(), outcome)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "kind": "sweep",
+        "sweep": sweep.name,
+        "failures": [failure_entry(f) for f in outcome.failures],
+        "files": [SWEEP_MANIFEST, *SWEEP_FILES],
+        "runs": listed_runs(outcome.in_order(tasks)),
+        "warnings": gathered_warnings(outcome.in_order(tasks)),
+    }
+    write_json(manifest, out_dir / "run.json")  # last: a run.json means the sweep is complete
+    return ExperimentResult(out_dir, summary, manifest, outcome)
 
 
 def _pairs(sweep: Sweep) -> list[tuple[str, int]]:

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from sim.scenario import WEEKDAYS, TelephonyConfig
 from sim.streams import Draws
 
-VOICE_RESULTS = ("answered", "voicemail", "no_answer", "busy", "wrong_number", "failed")
-SMS_RESULTS = ("delivered", "undelivered")
-
 
 @dataclass(slots=True)  # one per dial: a plain record is a third of the cost of a frozen one
 class Dial:

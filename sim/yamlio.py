@@ -1,16 +1,22 @@
 """Load a YAML file into a pydantic model, with errors that name the file, line and key path.
 
 Every user-written YAML file (scenarios, rules, sweeps, agent scripts, personas, conformance
-cases, ROI inputs) goes through `load_model`, so they all report problems the same way.
+cases, ROI inputs) goes through `read_yaml`, so they all report problems the same way, and all
+are read within the same bounds: a file of at most MAX_FILE_BYTES, nested at most MAX_DEPTH
+levels, holding at most MAX_VALUES values once aliases are expanded (an alias bomb is refused
+while it is read, not after it has filled the memory), and no number that is infinite or NaN.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,17 +42,19 @@ class Scalar:
 Path_ = tuple[str | int, ...]
 
 
+MAX_FILE_BYTES = 256 * 1024  # the largest YAML file dentsim ships is about 12 KB
+MAX_DEPTH = 50  # levels of nesting, aliases expanded; dentsim's own files use at most 7
+MAX_VALUES = 50_000  # mappings, lists and scalars, aliases expanded; a scenario holds ~1,000
+
+
 def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
-    """Parse a YAML file with `safe_load` semantics; return the data and a map key path -> position."""
+    """Parse a YAML file with `safe_load` semantics; return the data and a map key path -> position.
+
+    Bad input raises InputError `FILE:LINE: problem`, and never quotes the file's text beyond
+    a value's own short spelling (the file may not be YAML at all: `base: /etc/passwd`).
+    """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}:1: not a text file (not UTF-8: {e.reason})") from None
+    text = _read_text(path)
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -57,7 +65,10 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
             raise InputError(
                 f"{path}:{n}: a tab character in the indentation; YAML indents with spaces only"
             )
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _BoundedLoader(text, path)  # PyYAML checks every character here
+    except yaml.reader.ReaderError as e:
+        raise InputError(_reader_problem(text, path, e)) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -71,6 +82,8 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
             data = loader.construct_document(node)
         except (ValueError, TypeError, OverflowError) as e:
             raise InputError(_construct_problem(positions, path, e)) from None
+    except yaml.reader.ReaderError as e:
+        raise InputError(_reader_problem(text, path, e)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         at_line = mark.line + 1 if mark else 1
@@ -80,7 +93,153 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, Scalar]]:
         raise InputError(f"{path}:1: not valid YAML: {e}") from None
     finally:
         loader.dispose()
+    not_finite: list[str] = []
+    _non_finite(data, (), positions, path, not_finite)
+    if not_finite:
+        raise InputError(not_finite)
     return data, positions
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file of at most MAX_FILE_BYTES, in UTF-8."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the file: {e.strerror or e}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path}: is a folder, expected a YAML file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"{path}: not a regular file (a device, pipe or socket); expected a YAML file"
+        )
+    too_big = (
+        f"{path}: the file is larger than {MAX_FILE_BYTES:,} bytes, the most dentsim reads "
+        "from a YAML file"
+    )
+    if info.st_size > MAX_FILE_BYTES:
+        raise InputError(too_big)
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the file: {e.strerror or e}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(too_big)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}:1: not a text file (not UTF-8: {e.reason})") from None
+
+
+def _reader_problem(text: str, path: Path, error: yaml.reader.ReaderError) -> str:
+    """A character YAML does not allow (a NUL byte, a control character), by line and column."""
+    at = error.position if isinstance(error.position, int) else 0
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    code = (
+        error.character
+        if isinstance(error.character, int)
+        else ord(str(error.character)[:1] or "?")
+    )
+    what = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+    return (
+        f"{path}:{line}: not valid YAML: {what} at column {column}; "
+        "a YAML file holds printable text only (is this a text file?)"
+    )
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a document deeper than MAX_DEPTH or larger than MAX_VALUES.
+
+    Sizes are counted while the document is composed, an alias counting as the whole node it
+    repeats, so a file that would expand to billions of values stops after MAX_VALUES of them.
+    """
+
+    def __init__(self, text: str, path: Path):
+        super().__init__(text)
+        self._path = path
+        self._values = 0  # values composed so far, aliases expanded
+        self._open = 0  # nodes being composed (the nesting of the text itself)
+        self._deepest: list[int] = []  # per open node: the deepest child composed so far
+        self._done: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth), aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._done:
+                raise self._refuse(
+                    event,
+                    f"the alias *{event.anchor} repeats a node that contains the alias itself; "
+                    "dentsim reads no self-referring YAML",
+                )
+            values, depth = self._done[id(node)]
+            self._count(values, event)
+            self._note_child(depth, event)
+            return node
+        self._open += 1
+        if self._open > MAX_DEPTH:
+            raise self._refuse(event, self._too_deep())
+        self._deepest.append(0)
+        before = self._values
+        node = super().compose_node(parent, index)
+        self._open -= 1
+        depth = self._deepest.pop() + 1
+        self._count(1, event)
+        self._done[id(node)] = (self._values - before, depth)
+        self._note_child(depth, event)
+        return node
+
+    def _count(self, values: int, event: yaml.Event) -> None:
+        self._values += values
+        if self._values > MAX_VALUES:
+            raise self._refuse(
+                event,
+                f"more than {MAX_VALUES:,} values with aliases expanded, the most dentsim reads "
+                "from a YAML file (aliases that repeat aliases multiply: an alias bomb?)",
+            )
+
+    def _note_child(self, depth: int, event: yaml.Event) -> None:
+        if depth > MAX_DEPTH:
+            raise self._refuse(event, self._too_deep())
+        if self._deepest:
+            self._deepest[-1] = max(self._deepest[-1], depth)
+
+    def _too_deep(self) -> str:
+        return (
+            f"nested more than {MAX_DEPTH} levels deep (aliases expanded); dentsim reads YAML "
+            f"nested at most {MAX_DEPTH} levels deep"
+        )
+
+    def _refuse(self, event: yaml.Event, problem: str) -> InputError:
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        return InputError(f"{self._path}:{line}: {problem}")
+
+
+def _non_finite(
+    data: Any, at: Path_, positions: dict[Path_, Scalar], path: Path, out: list[str]
+) -> None:
+    """Every number written as infinite or NaN (.inf, .nan, 1.0e+999): no input means one."""
+    if isinstance(data, float) and not math.isfinite(data):
+        scalar = positions.get(at)
+        written = scalar.text if scalar is not None and scalar.text is not None else str(data)
+        out.append(
+            f"{path}:{_line_for(at, positions)}: {_dotted(at)}: expected a finite number, "
+            f"found {written}"
+        )
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _non_finite(value, (*at, _key_text(key)), positions, path, out)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _non_finite(item, (*at, i), positions, path, out)
+
+
+def _key_text(key: Any) -> str:
+    """A key as `_index` records it (the text of the key's node) for the common key types."""
+    return key if isinstance(key, str) else str(key)
 
 
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d\d?)-(\d\d?)([Tt ].*)?$")
@@ -88,8 +247,6 @@ _DATE_LIKE = re.compile(r"^(\d{4})-(\d\d?)-(\d\d?)([Tt ].*)?$")
 
 def _construct_problem(positions: dict[Path_, Scalar], path: Path, error: Exception) -> str:
     """Find the scalar YAML could not turn into a value (an impossible date, say)."""
-    from datetime import date
-
     for at, scalar in positions.items():
         found = _DATE_LIKE.match(scalar.text or "") if scalar.plain else None
         if found:
@@ -97,7 +254,16 @@ def _construct_problem(positions: dict[Path_, Scalar], path: Path, error: Except
                 date(int(found[1]), int(found[2]), int(found[3]))
             except ValueError as bad:
                 return f"{path}:{scalar.line}: {_dotted(at)}: not a valid date ({bad}), found {scalar.text}"
+        digits = sum(c.isdigit() for c in scalar.text or "") if scalar.plain else 0
+        if digits > _MAX_DIGITS:
+            return (
+                f"{path}:{scalar.line}: {_dotted(at)}: a number of {digits:,} digits; "
+                f"dentsim reads numbers of at most {_MAX_DIGITS:,} digits"
+            )
     return f"{path}:1: a value YAML cannot read: {error}"
+
+
+_MAX_DIGITS = 4300  # Python's limit for turning text into a whole number
 
 
 def _index(
@@ -144,12 +310,28 @@ def load_model(path: Path | str, model: type[M]) -> M:
 def validate_data(data: Any, positions: dict[Path_, Scalar], model: type[M], path: Path) -> M:
     if not isinstance(data, dict):
         raise InputError(
-            f"{path}:1: expected a mapping of keys at the top level, found {_kind(data)}"
+            f"{path}:1: expected a mapping of keys at the top level, found {_shape(data)}"
+        )
+    allowed = _fields_at(model, ())
+    if foreign_keys(data, allowed):
+        # likely not a file of this kind at all (`base: /etc/passwd`): quote none of it
+        raise InputError(
+            f"{path}:1: none of the file's {len(data)} top-level keys is one this file can "
+            f"have; expected keys such as: {', '.join(allowed[:8])}"
         )
     try:
         return model.model_validate(data)
     except ValidationError as e:
         raise InputError(describe_errors(e, data, positions, model, path)) from None
+
+
+def foreign_keys(data: dict[Any, Any], allowed: list[str]) -> bool:
+    """True when no top-level key is one the file may have, nor a likely misspelling of one:
+    the file is another kind of file (perhaps not YAML of ours at all), not a mistyped one."""
+    keys = [k for k in data if isinstance(k, str)]
+    return bool(data and allowed) and not any(
+        k in allowed or difflib.get_close_matches(k, allowed, n=1, cutoff=0.6) for k in keys
+    )
 
 
 def describe_errors(
@@ -163,7 +345,8 @@ def describe_errors(
     for err in e.errors():
         loc = _data_loc(err["loc"], data)
         line = _line_for(loc, positions)
-        scalar = positions.get(loc)
+        # a key's own problem (`'8'` where a number is expected) is not its value's
+        scalar = None if "[key]" in err["loc"] else positions.get(loc)
         lines.append(f"{path}:{line}: {_dotted(loc)}: {_explain(err, loc, scalar, model)}")
     return sorted(
         set(lines), key=lambda s: (int(s.split(":")[1]) if s.split(":")[1].isdigit() else 0, s)
@@ -212,7 +395,21 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and (len(value) > _QUOTED_CHARS or "\n" in value):
+        return f"text of {len(value):,} characters"
     return repr(value)
+
+
+_QUOTED_CHARS = 60  # longer text is described, not quoted
+
+
+def _shape(value: Any) -> str:
+    """What a value is, never what it says (the top level of a file that may not be YAML)."""
+    if isinstance(value, str):
+        return f"text of {len(value):,} characters"
+    return _kind(value) if isinstance(value, dict | list | bool) or value is None else "a number"
 
 
 def _explain(err: Any, loc: Path_, scalar: Scalar | None, model: type[BaseModel]) -> str:

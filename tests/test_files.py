@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import stat
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from sim.files import write_bytes
+from sim.files import write_bytes, xml_document
 
 
 def test_a_written_file_is_whole_and_readable_by_others(tmp_path: Path) -> None:
@@ -25,3 +26,12 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
         write_bytes(path, "not bytes")  # type: ignore[arg-type]
     assert path.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["kpis.json"]
+
+
+def test_an_xml_report_stays_well_formed_whatever_its_texts_hold() -> None:
+    hostile = "bell\x07 esc\x1b nul\x00 lone\ud800 \ufffe ok é 😀"
+    root = ET.Element("testsuites", name=hostile)
+    ET.SubElement(root, "testcase", name="x").text = hostile
+    parsed = ET.fromstring(xml_document(root))
+    assert parsed.get("name") == parsed[0].text
+    assert parsed[0].text == "bell\\x07 esc\\x1b nul\\x00 lone\ufffd \\ufffe ok é 😀"

@@ -19,6 +19,24 @@ def edit(old: str, new: str) -> str:
     return BASE_TEXT.replace(old, new, 1)
 
 
+def block(first: str, lines: int) -> str:
+    """`lines` lines of the baseline from the line that starts with `first`."""
+    text = BASE_TEXT.splitlines()
+    start = next(i for i, line in enumerate(text) if line.startswith(first))
+    return "\n".join(text[start : start + lines])
+
+
+OVERDUE = block("  overdue_months_max: 8", 1)
+RECALL_CADENCE = block("    cadence:                        # days after the first touch", 4)
+REACTIVATION_CADENCE = (
+    "    cadence:\n      - {day: 0, channel: voice}\n      - {day: 7, channel: sms}\n"
+    "      - {day: 21, channel: voice}"
+)
+POST_OP_CADENCE = block("    cadence:                        # days after the procedure", 3)
+TREATMENT_PLAN_CADENCE = block("    cadence:                        # days after the plan", 4)
+ANSWER_CURVE = block("  p_answer_by_hour:", 8)
+
+
 CASES = {
     "misspelt_key": (
         edit("  lines: 4 ", "  lynes: 4 "),
@@ -108,6 +126,120 @@ CASES = {
     "unknown_state": (
         edit("  state: CA ", "  state: ZZ "),
         r"practice\.state: expected one of .*found 'ZZ'",
+    ),
+    # accepted by validate, then a traceback in run, before these were refused
+    "unknown_area_code_299": (
+        edit(OVERDUE, f"{OVERDUE}\n  area_code_mix: {{'213': 0.5, '299': 0.5}}"),
+        r"population\.area_code_mix: unknown area code 299: not a geographic US area code",
+    ),
+    "unknown_area_code_555": (
+        edit(OVERDUE, f"{OVERDUE}\n  area_code_mix: {{'555': 1.0}}"),
+        r"population\.area_code_mix: unknown area code 555: not a geographic US area code",
+    ),
+    "start_date_in_9999": (
+        edit("start_date: 2026-01-05 ", "start_date: 9999-12-01 "),
+        r"start_date: dentsim simulates dates from 1970-01-01 to \d{4}-12-31 .*found 9999-12-01",
+    ),
+    "start_date_before_1970": (
+        edit("start_date: 2026-01-05 ", "start_date: 1969-12-31 "),
+        r"start_date: dentsim simulates dates from 1970-01-01 .*found 1969-12-31",
+    ),
+    "year_runs_past_the_holiday_calendar": (
+        edit("start_date: 2026-01-05 ", "start_date: 2100-03-01 "),
+        r"days: from start_date 2100-03-01, 365 days .* run to 2101-09-17, past 2100-12-31",
+    ),
+    "all_zero_address_state_mix": (
+        edit(OVERDUE, f"{OVERDUE}\n  address_state_mix: {{CA: 0, NV: 0}}"),
+        r"population\.address_state_mix: the shares must not all be 0$",
+    ),
+    "empty_address_state_mix": (
+        edit(OVERDUE, f"{OVERDUE}\n  address_state_mix: {{}}"),
+        r"population\.address_state_mix: give at least one share, or leave the key out$",
+    ),
+    "all_zero_area_code_mix": (
+        edit(OVERDUE, f"{OVERDUE}\n  area_code_mix: {{'213': 0.0}}"),
+        r"population\.area_code_mix: the shares must not all be 0$",
+    ),
+    "all_zero_procedure_mix": (
+        edit(
+            "procedure_mix: {extraction: 0.3, periodontal_therapy: 0.2, implant: 0.1, large_restorative: 0.4}",
+            "procedure_mix: {extraction: 0, periodontal_therapy: 0, implant: 0, large_restorative: 0}",
+        ),
+        r"clinical\.procedure_mix: the shares must not all be 0$",
+    ),
+    "all_zero_confirmation_reply_mix": (
+        edit(
+            "confirmation_reply_mix: {confirm: 0.86, cancel: 0.04, reschedule: 0.05, stop: 0.01, free_text: 0.04}",
+            "confirmation_reply_mix: {confirm: 0, stop: 0}",
+        ),
+        r"behaviour\.confirmation_reply_mix: the shares must not all be 0$",
+    ),
+    "all_zero_group_state_mix": (
+        BASE_TEXT + "\ngroup: {practices: 2, state_mix: {CA: 0, TX: 0}}\n",
+        r"group\.state_mix: the shares must not all be 0$",
+    ),
+    "empty_recall_cadence": (
+        edit(RECALL_CADENCE, "    cadence: []"),
+        r"campaigns\.recall\.cadence: a cadence needs at least one step; to switch the use case off, set enabled: false",
+    ),
+    "empty_reactivation_cadence": (
+        edit(REACTIVATION_CADENCE, "    cadence: []"),
+        r"campaigns\.reactivation\.cadence: a cadence needs at least one step",
+    ),
+    "empty_post_op_cadence": (
+        edit(POST_OP_CADENCE, "    cadence: []"),
+        r"campaigns\.post_op\.cadence: a cadence needs at least one step",
+    ),
+    "empty_treatment_plan_cadence": (
+        edit(TREATMENT_PLAN_CADENCE, "    cadence: []"),
+        r"campaigns\.treatment_plan\.cadence: a cadence needs at least one step",
+    ),
+    "no_answer_curve": (
+        edit(ANSWER_CURVE, "  p_answer_by_hour: {}"),
+        r"telephony\.p_answer_by_hour: .*at least 1 item",
+    ),
+    "p_accept_without_a_use_case": (
+        edit(
+            "p_accept: {recall: 0.145, reactivation: 0.11, treatment_plan: 0.105}",
+            "p_accept: {recall: 0.145, reactivation: 0.11}",
+        ),
+        r"behaviour\.p_accept: give every use case that books; missing treatment_plan",
+    ),
+    "responsiveness_mean_of_zero": (
+        edit("  responsiveness_mean: 0.5 ", "  responsiveness_mean: 0.0 "),
+        r"behaviour\.responsiveness_mean: input should be greater than 0, found 0\.0",
+    ),
+    "responsiveness_mean_of_one": (
+        edit("  responsiveness_mean: 0.5 ", "  responsiveness_mean: 1.0 "),
+        r"behaviour\.responsiveness_mean: input should be less than 1, found 1\.0",
+    ),
+    "annoyance_threshold_near_zero": (
+        edit("  annoyance_threshold_mean: 2.5 ", "  annoyance_threshold_mean: 1.0e-300 "),
+        r"behaviour\.annoyance_threshold_mean: input should be greater than or equal to 0\.1",
+    ),
+    "more_providers_than_the_book_can_count": (
+        edit("  providers: 3 ", "  providers: 100000 "),
+        r"practice\.providers: input should be less than or equal to 1000, found 100000",
+    ),
+    "group_practice_scaled_beyond_the_book": (
+        BASE_TEXT + "\ngroup: {practices: 2, patients: {min: 100, max: 1000000}}\n",
+        r"group: a practice of 1,000,000 patients would have 1,667 providers or chairs",
+    ),
+    "number_too_long_to_read": (
+        edit("seed: 20261126 ", "seed: " + "9" * 5000 + " "),
+        r"seed: a number of 5,000 digits; dentsim reads numbers of at most 4,300 digits$",
+    ),
+    "quoted_hour_key": (
+        edit("    8: 0.176 ", "    '8': 0.176 "),
+        r"telephony\.p_answer_by_hour\.8: expected a whole number, found '8'$",
+    ),
+    "name_that_climbs_out_of_runs": (
+        edit("name: baseline ", "name: ../../x "),
+        r"name: expected one file name of up to 80 letters, .*found '\.\./\.\./x'",
+    ),
+    "absolute_name": (
+        edit("name: baseline ", "name: /tmp/x "),
+        r"name: expected one file name .*found '/tmp/x'",
     ),
 }
 

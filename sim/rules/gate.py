@@ -8,7 +8,6 @@ independently and never imports this module, so a bug here cannot hide itself.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +18,9 @@ import numpy as np
 
 from sim.calendar import DAY_S, HOUR_S, Clock, federal_holidays
 from sim.rules.model import LocalWindow, RuleSet
+from sim.rules.phi import ProtectedTerms, person_names
 from sim.scenario import WEEKDAYS, Scenario
+from sim.vocabulary import LEGAL_POSTURES, USE_CASES
 
 if TYPE_CHECKING:
     from sim.planner import Touch
@@ -53,8 +54,12 @@ class Gate:
     _sent: dict[str, list[tuple[float, int, str, str]]] = field(
         init=False
     )  # t, day, purposes, channel
-    _protected: re.Pattern[str] = field(init=False)
-    _verdicts: dict[tuple[str, tuple[str, ...], str], str | None] = field(init=False)
+    _protected: ProtectedTerms = field(init=False)
+    _practice_ids: tuple[str, ...] = field(init=False)  # what identifies the caller
+    _households: dict[int, list[int]] = field(init=False)  # household id -> patients, lazily
+    # per text, purposes and channel: (a protected term beyond the practice's identification,
+    # the verdict of the other message rules)
+    _verdicts: dict[tuple[str, tuple[str, ...], str], tuple[bool, str | None]] = field(init=False)
     _consent_by_posture: dict[str, list[bool]] = field(init=False)
     _phones: list[str] = field(init=False)
     _state_capped: list[bool] = field(init=False)
@@ -75,10 +80,7 @@ class Gate:
         self._text_allowed = p.text_allowed.tolist()
         self._no_voicemail = p.no_voicemail.tolist()
         campaigns = self.scenario.campaigns
-        self._postures = {
-            name: getattr(campaigns, name).legal_posture
-            for name in ("recall", "reactivation", "confirmation", "post_op", "treatment_plan")
-        }
+        self._postures = {name: getattr(campaigns, name).legal_posture for name in USE_CASES}
         self._hours = {}
         self._sent = defaultdict(list)
         self._verdicts = {}
@@ -89,12 +91,10 @@ class Gate:
         self._day_at = (-1, 0.0, 0)
         capped = set(self.rules.state_daily_cap.states)
         self._state_capped = [bool(capped.intersection(s)) for s in self._states]
-        terms = sorted(self.rules.hipaa_minimum_necessary.terms, key=len, reverse=True)
-        words = "|".join(re.escape(t) + r"(?:s|es)?" for t in terms if t[:1].isalnum())
-        symbols = "|".join(re.escape(t) for t in terms if not t[:1].isalnum())
-        self._protected = re.compile(
-            rf"\b(?:{words})\b" + (f"|{symbols}" if symbols else ""), re.IGNORECASE
-        )
+        self._protected = ProtectedTerms(self.rules.hipaa_minimum_necessary.terms)
+        pr = self.practice
+        self._practice_ids = (pr.name, pr.phone, pr.street, pr.city)
+        self._households = {}
 
     # --- the contact ------------------------------------------------------------------------
     def check(self, touch: Touch, now: float, state: PracticeState) -> Refusal | None:
@@ -333,16 +333,39 @@ class Gate:
         return not (rule.enabled and any(self._no_voicemail[p] for p in touch.patients))
 
     def message(self, touch: Touch, text: str) -> str | None:
-        """None when `text` may be left as a voicemail or sent as a text; else the refusing rule."""
+        """None when `text` may be left as a voicemail or sent as a text; else the refusing rule.
+
+        Identification is not a protected detail: the practice's name, number and address and
+        the names of the patients reached (and of their households) are not judged as terms.
+        """
         key = (text, touch.purposes, touch.channel)
-        if key not in self._verdicts:  # a practice leaves the same few texts again and again
-            self._verdicts[key] = self._message(touch, text)
-        return self._verdicts[key]
+        verdict = self._verdicts.get(key)
+        if verdict is None:  # a practice leaves the same few texts again and again
+            protected = self.rules.hipaa_minimum_necessary.enabled and self._protected.said(
+                text, self._practice_ids
+            )
+            verdict = self._verdicts[key] = (protected, self._message(touch, text))
+        protected, other = verdict
+        if protected and self._protected.said(text, self._practice_ids + self._names(touch)):
+            return "hipaa_minimum_necessary"  # a term beyond the people's names too
+        return other
+
+    def _names(self, touch: Touch) -> tuple[str, ...]:
+        """The names of the patients a contact reaches and of everyone in their households."""
+        p = self.patients
+        if not self._households:
+            for i, h in enumerate(p.household_id.tolist()):
+                self._households.setdefault(h, []).append(i)
+        people = {m for i in touch.patients for m in self._households[int(p.household_id[i])]}
+        return tuple(
+            name
+            for m in sorted(people)
+            for name in person_names(str(p.first_name[m]), str(p.last_name[m]))
+        )
 
     def _message(self, touch: Touch, text: str) -> str | None:
+        """The message rules beyond the minimum necessary (fixed for a text, purposes, channel)."""
         r = self.rules
-        if r.hipaa_minimum_necessary.enabled and self._protected.search(text):
-            return "hipaa_minimum_necessary"
         exempt = [self._postures.get(u) == "healthcare_exempt" for u in touch.purposes]
         if any(exempt):
             if (
@@ -364,7 +387,7 @@ class Gate:
         postures = {
             self._postures.get(u, self.rules.consent_required.default_posture) for u in purposes
         }
-        for strictest in ("written_consent", "healthcare_consent", "healthcare_exempt"):
+        for strictest in LEGAL_POSTURES:  # strictest first
             if strictest in postures:
                 return strictest
         return self.rules.consent_required.default_posture

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from sim.errors import InputError
-from sim.yamlio import Path_, Scalar, load_model, read_yaml, validate_data
+from sim.vocabulary import LEGAL_POSTURES, Channel
+from sim.vocabulary import LegalPosture as Posture
+from sim.yamlio import Path_, Scalar, foreign_keys, load_model, read_yaml, validate_data
 
 RULES_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES_FILE = RULES_DIR / "default.yaml"
@@ -43,8 +45,6 @@ RULE_IDS = (
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
 
-Channel = Literal["voice", "sms"]
-Posture = Literal["healthcare_consent", "healthcare_exempt", "written_consent"]
 AppliesBy = Literal["address_state", "phone_state"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ConsentFlag = Literal["consent_healthcare", "consent_written"]
@@ -200,7 +200,7 @@ class ConsentRequired(Rule):
     @field_validator("requires")
     @classmethod
     def _every_posture(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        missing = sorted({"healthcare_consent", "healthcare_exempt", "written_consent"} - set(v))
+        missing = sorted(set(LEGAL_POSTURES) - set(v))
         if missing:
             raise ValueError(f"give the consent flags of every posture; missing {missing}")
         return v
@@ -297,6 +297,12 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
     user_data, positions = read_yaml(path)
     if not isinstance(user_data, dict):
         raise InputError(f"{path}:1: expected a mapping of rule ids at the top level")
+    if foreign_keys(user_data, list(RuleSet.model_fields)):
+        # likely not a rules file at all (a scenario, or no YAML of ours): quote none of it
+        raise InputError(
+            f"{path}:1: not a rules file: none of its {len(user_data)} top-level keys is a rule "
+            f"id or format_version (see sim/rules/default.yaml)"
+        )
     merged = _overlay(default_data, user_data)
     rules = validate_data(merged, positions, RuleSet, path)
     user_hipaa = user_data.get("hipaa_minimum_necessary")

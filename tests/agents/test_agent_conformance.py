@@ -22,6 +22,7 @@ from agents.conformance import (
 from agents.examples import books_unverified, ignores_stop, leaky_household
 from agents.protocol import USE_CASES, Action, AgentTurn, CallContext, Utterance
 from agents.scripted import ScriptedAgent, make_agent
+from sim.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +217,32 @@ def test_reports_carry_every_case_check_and_transcript(cases: list[Case]) -> Non
     assert suite.get("tests") == str(len(results)) and suite.get("failures") == str(data["failed"])
     failure = suite.find("testcase[@name='recall_please_stop_calling']/failure")
     assert failure is not None and failure.get("type") == "opt_out_honoured"
+
+
+def test_marketing_is_judged_under_every_posture_but_written_consent_the_engines_name(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "description: x\npurposes: [recall]\nlegal_posture: {posture}\n"
+        "patient: {{persona: cooperative, seed: 1}}\n"
+    )
+    for posture in ("written_consent", "healthcare_consent"):
+        (tmp_path / f"{posture}.yaml").write_text(body.format(posture=posture), encoding="utf-8")
+    results = {r.case.name: r for r in run_suite(Marketer, load_cases([tmp_path], builtin=False))}
+    checks = {n: {c.check: c.status for c in r.checks} for n, r in results.items()}
+    assert checks["written_consent"]["no_marketing"] == "n/a"
+    assert checks["healthcare_consent"]["no_marketing"] == "fail"
+
+
+def test_a_posture_the_engine_does_not_know_is_refused_with_its_name(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(
+        "description: x\npurposes: [recall]\nlegal_posture: marketing_written_consent\n"
+        "patient: {persona: cooperative, seed: 1}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as e:
+        load_cases([tmp_path], builtin=False)
+    assert str(e.value) == (
+        f"{tmp_path / 'old.yaml'}:3: legal_posture: unknown legal posture "
+        "'marketing_written_consent'; did you mean 'written_consent'?"
+    )

@@ -34,6 +34,8 @@ PRACTICES_SCHEMA = pa.schema(
     [
         ("practice_id", pa.int32()),
         ("name", pa.string()),
+        ("street", pa.string()),
+        ("city", pa.string()),
         ("state", pa.string()),
         ("tz", pa.string()),
         ("phone", pa.string()),
@@ -191,6 +193,8 @@ def practice(practice_id: int = 1, **overrides: Any) -> dict[str, Any]:
     row = {
         "practice_id": practice_id,
         "name": PRACTICE_NAME,
+        "street": "100 Main Street",
+        "city": "Columbus",
         "state": "OH",
         "tz": "America/New_York",
         "phone": PRACTICE_PHONE,
@@ -207,8 +211,11 @@ def write_run(
     practices: Iterable[Mapping[str, Any]] | None = None,
     campaigns: Mapping[str, Any] | None = None,
     transcripts: Iterable[Mapping[str, Any]] | None = None,
+    scenario: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write run.json and the four Parquet tables (and transcripts.jsonl if given)."""
+    """Write run.json and the four Parquet tables (and transcripts.jsonl if given).
+
+    `scenario` adds keys to run.json's resolved scenario (e.g. `strategy`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     patients = [dict(p) for p in patients]
     phones = {p["patient_id"]: p["phone"] for p in patients}
@@ -216,11 +223,13 @@ def write_run(
     for i, a in enumerate(attempts, start=1):
         a = dict(a)
         a["attempt_id"] = a["attempt_id"] if a["attempt_id"] is not None else i
-        a["phone"] = a["phone"] if a["phone"] is not None else phones.get(a["patient_id"], "")
+        a["phone"] = (
+            a["phone"] if a["phone"] is not None else phones.get(a["patient_id"], "614-555-0199")
+        )
         rows.append(a)
-    scenario = {"name": "test", "campaigns": dict(campaigns or {"recall": {}})}
+    resolved = {"name": "test", "campaigns": dict(campaigns or {"recall": {}}), **(scenario or {})}
     (run_dir / "run.json").write_text(
-        json.dumps({"format_version": 1, "scenario": scenario, "seed": 1})
+        json.dumps({"format_version": 1, "scenario": resolved, "seed": 1})
     )
     for name, data, schema in (
         ("practices", list(practices or [practice()]), PRACTICES_SCHEMA),

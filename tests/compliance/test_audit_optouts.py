@@ -206,3 +206,71 @@ def test_the_contact_during_which_the_opt_out_arrives_is_not_after_it(audit):
     stop = local(STOP_AT, NY)
     report = audit([patient()], [attempt(stop)], [optout(stop, channel="voice", how="keypress")])
     assert broken(report) == set()
+
+
+# --- opt-outs recorded in a call's outcome: the attempts table is a second record of them
+
+PAUSE_30_TO_60 = {"strategy": {"soft_opt_out_pause_days": {"min": 30, "max": 60}}}
+
+
+def test_an_opt_out_recorded_only_in_a_calls_outcome_stops_later_contacts(audit):
+    call = attempt(local(STOP_AT, NY), outcome="opt_out")
+    later = attempt(local("2026-03-20 10:00", NY))
+    report = audit([patient()], [call, later])
+    assert broken(report) == {"opt_out"}
+    (example,) = report.result("opt_out").examples
+    assert example.attempt_id == 2
+    assert "attempt 1's outcome" in example.why
+    assert "no row in optouts.parquet" in example.why
+    assert any("1 contact records an opt-out" in note for note in report.notes)
+
+
+def test_the_call_in_which_the_opt_out_was_said_is_not_after_it(audit):
+    report = audit([patient()], [attempt(local(STOP_AT, NY), outcome="opt_out")])
+    assert broken(report) == set()
+
+
+def test_an_opt_out_in_any_purpose_of_a_combined_call_counts(audit):
+    call = attempt(local(STOP_AT, NY), purposes="recall|treatment_plan", outcome="declined|opt_out")
+    later = sms(local("2026-03-20 10:00", NY))
+    report = audit([patient()], [call, later], campaigns={"recall": {}, "treatment_plan": {}})
+    assert broken(report) == {"opt_out"}
+
+
+def test_an_outcome_opt_out_with_its_row_is_one_opt_out_and_no_note(audit):
+    call = attempt(local(STOP_AT, NY), outcome="opt_out", duration_s=90)
+    row = optout(
+        local(STOP_AT, NY) + timedelta(seconds=40), channel="voice", how="spoken", scope="all"
+    )
+    later = attempt(local("2026-03-20 10:00", NY))
+    report = audit([patient()], [call, later], [row])
+    assert broken(report) == {"opt_out"}
+    assert "hard opt-out received by voice" in report.result("opt_out").examples[0].why
+    assert not any("opt-out" in note for note in report.notes)
+
+
+def test_a_row_of_another_patient_does_not_match_an_outcome_opt_out(audit):
+    call = attempt(local(STOP_AT, NY), 1, outcome="opt_out")
+    row = optout(local(STOP_AT, NY), 2, channel="voice", how="spoken")
+    report = audit(
+        [patient(1), patient(2)], [call, attempt(local("2026-03-20 10:00", NY), 1)], [row]
+    )
+    assert broken(report) == {"opt_out"}
+    assert "no row in optouts.parquet" in report.result("opt_out").examples[0].why
+
+
+def test_a_soft_opt_out_recorded_only_in_the_outcome_pauses_for_the_shortest_pause(audit):
+    call = attempt(local(STOP_AT, NY), outcome="soft_opt_out")
+    inside = attempt(local("2026-03-25 10:00", NY))  # 15 days on; every pause lasts 30 or more
+    after = attempt(local("2026-04-10 10:00", NY))  # 31 days on
+    during = audit([patient()], [call, inside], scenario=PAUSE_30_TO_60)
+    assert broken(during) == {"soft_opt_out_pause"}
+    assert "attempt 1's outcome" in during.result("soft_opt_out_pause").examples[0].why
+    assert broken(audit([patient()], [call, after], scenario=PAUSE_30_TO_60)) == set()
+
+
+def test_a_soft_outcome_without_its_row_or_the_pause_length_is_noted_not_judged(audit):
+    call = attempt(local(STOP_AT, NY), outcome="soft_opt_out")
+    report = audit([patient()], [call, attempt(local("2026-03-25 10:00", NY))])
+    assert broken(report) == set()
+    assert any("soft_opt_out_pause" in note and "not judged" in note for note in report.notes)

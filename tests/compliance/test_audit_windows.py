@@ -84,27 +84,31 @@ def test_a_rules_file_can_apply_states_by_address_only(audit, tmp_path):
     ],
 )
 def test_texas_allows_09_to_21_and_noon_to_21_on_sundays(audit, when_local, allowed):
-    tx = patient(state="TX", phone_state="TX", tz_address=CHI, tz_phone=CHI)
+    tx = patient(state="TX", phone="512-555-0142", phone_state="TX", tz_address=CHI, tz_phone=CHI)
     report = audit([tx], [attempt(local(when_local, CHI))])
     assert broken(report) == (set() if allowed else {"state_calling_window"})
 
 
 def test_a_sunday_call_in_louisiana_breaks_the_sunday_ban(audit):
-    la = patient(state="LA", phone_state="LA", tz_address=CHI, tz_phone=CHI)
+    la = patient(state="LA", phone="504-555-0142", phone_state="LA", tz_address=CHI, tz_phone=CHI)
     report = audit([la], [attempt(local("2026-03-08 10:00", CHI))])  # a Sunday
     assert broken(report) == {"state_sunday_holiday_ban"}
     assert "2026-03-08 is a Sunday" in report.result("state_sunday_holiday_ban").examples[0].why
 
 
 def test_a_saturday_call_in_louisiana_is_fine(audit):
-    la = patient(state="LA", phone_state="LA", tz_address=CHI, tz_phone=CHI)
+    la = patient(state="LA", phone="504-555-0142", phone_state="LA", tz_address=CHI, tz_phone=CHI)
     assert broken(audit([la], [attempt(local("2026-03-07 10:00", CHI))])) == set()
 
 
 def test_the_observed_independence_day_is_a_holiday_in_louisiana_and_alabama(audit):
     # 2026-07-04 is a Saturday: the federal holiday is observed on Friday 3 July
-    la = patient(1, state="LA", phone_state="LA", tz_address=CHI, tz_phone=CHI)
-    al = patient(2, state="AL", phone_state="AL", tz_address=CHI, tz_phone=CHI)
+    la = patient(
+        1, state="LA", phone="504-555-0142", phone_state="LA", tz_address=CHI, tz_phone=CHI
+    )
+    al = patient(
+        2, state="AL", phone="205-555-0142", phone_state="AL", tz_address=CHI, tz_phone=CHI
+    )
     report = audit(
         [la, al],
         [attempt(local("2026-07-03 10:00", CHI), 1), attempt(local("2026-07-03 11:00", CHI), 2)],
@@ -113,12 +117,14 @@ def test_the_observed_independence_day_is_a_holiday_in_louisiana_and_alabama(aud
 
 
 def test_the_day_before_a_holiday_is_fine_in_louisiana(audit):
-    la = patient(state="LA", phone_state="LA", tz_address=CHI, tz_phone=CHI)
+    la = patient(state="LA", phone="504-555-0142", phone_state="LA", tz_address=CHI, tz_phone=CHI)
     assert broken(audit([la], [attempt(local("2026-07-02 10:00", CHI))])) == set()
 
 
 def test_mississippi_bans_sundays_but_not_holidays(audit):
-    ms = patient(1, state="MS", phone_state="MS", tz_address=CHI, tz_phone=CHI)
+    ms = patient(
+        1, state="MS", phone="601-555-0142", phone_state="MS", tz_address=CHI, tz_phone=CHI
+    )
     sunday = audit([ms], [attempt(local("2026-03-08 10:00", CHI), 1)])
     holiday = audit([ms], [attempt(local("2026-07-03 10:00", CHI), 1)])
     assert broken(sunday) == {"state_sunday_holiday_ban"}
@@ -126,14 +132,16 @@ def test_mississippi_bans_sundays_but_not_holidays(audit):
 
 
 def test_a_louisiana_area_code_brings_the_sunday_ban_to_a_texan(audit):
-    tx_with_la_phone = patient(state="TX", phone_state="LA", tz_address=CHI, tz_phone=CHI)
+    tx_with_la_phone = patient(
+        state="TX", phone="504-555-0142", phone_state="LA", tz_address=CHI, tz_phone=CHI
+    )
     report = audit([tx_with_la_phone], [attempt(local("2026-03-08 14:00", CHI))])
     assert broken(report) == {"state_sunday_holiday_ban"}
 
 
 def test_the_sunday_is_the_local_date_not_the_utc_date(audit):
     # Saturday 2026-03-07 19:30 CST is already Sunday 01:30 UTC
-    la = patient(state="LA", phone_state="LA", tz_address=CHI, tz_phone=CHI)
+    la = patient(state="LA", phone="504-555-0142", phone_state="LA", tz_address=CHI, tz_phone=CHI)
     assert broken(audit([la], [attempt(utc("2026-03-08T01:30Z"))])) == set()
 
 
@@ -172,7 +180,10 @@ def test_the_sunday_is_the_local_date_not_the_utc_date(audit):
 def test_local_time_is_right_across_dst_changes_arizona_and_hawaii(
     audit, zone, instant, local_text, allowed
 ):
-    p = patient(state="OH", phone_state="OH", tz_address=zone, tz_phone=zone)
+    area = {NY: "212", CHI: "612", PHX: "602", HNL: "808"}[zone]  # no state window
+    p = patient(
+        state="OH", phone_state="OH", phone=f"{area}-555-0142", tz_address=zone, tz_phone=zone
+    )
     report = audit([p], [attempt(utc(instant))])
     assert broken(report) == (set() if allowed else {"federal_calling_window"})
     if not allowed:
@@ -203,14 +214,15 @@ def test_local_time_is_right_across_dst_changes_arizona_and_hawaii(
             "2026-06-10T03:30Z",
             "2026-06-10T02:30Z",
         ),
-        # 907 Alaska, Anchorage and Adak: 16:30Z is 08:30 AKDT but 07:30 HDT
+        # 907 Alaska, Anchorage and Adak (and Honolulu, as the area-code table has it):
+        # 17:30Z is 09:30 AKDT and 08:30 HDT but 07:30 HST
         (
             "907",
             "AK",
             "America/Anchorage",
-            "America/Anchorage|America/Adak",
-            "2026-06-10T16:30Z",
+            "America/Adak|America/Anchorage|Pacific/Honolulu",
             "2026-06-10T17:30Z",
+            "2026-06-10T18:30Z",
         ),
         # 928 Arizona, Navajo Nation (DST) and Phoenix (none): 14:30Z in June is 08:30 MDT
         # but 07:30 MST
@@ -253,7 +265,7 @@ def test_the_florida_panhandle_area_code_applies_florida_hours_in_both_zones(aud
 
 def test_an_address_zone_that_differs_from_the_area_code_zone_counts_too(audit):
     # moved to Honolulu with a New York number: 13:00Z is 09:00 EDT but 03:00 HST
-    p = patient(state="HI", phone_state="NY", tz_address=HNL, tz_phone=NY)
+    p = patient(state="HI", phone_state="NY", phone="212-555-0142", tz_address=HNL, tz_phone=NY)
     report = audit([p], [attempt(utc("2026-06-10T13:00Z"))])
     assert broken(report) == {"federal_calling_window"}
     assert "address HI, Pacific/Honolulu" in report.result("federal_calling_window").examples[0].why

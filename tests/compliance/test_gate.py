@@ -187,3 +187,103 @@ def test_the_gate_defers_an_early_call_to_eight_in_the_morning(tmp_path: Path) -
     attempts = pq.read_table(tmp_path / "night" / "attempts.parquet").to_pylist()
     starts = {a["t_utc"].astimezone(ZoneInfo("America/New_York")).hour for a in attempts}
     assert starts and min(starts) >= 8
+
+
+# --- tampered runs the audit used to pass: each must fail the check under the right rule
+
+
+def tampered(run: Path, dest: Path, **edits: Any) -> Path:
+    """A copy of `run` whose tables went through their edits: `patients=lambda rows: rows`."""
+    dest.mkdir()
+    for f in run.iterdir():
+        (dest / f.name).write_bytes(f.read_bytes())
+    for name, edit in edits.items():
+        table = pq.read_table(run / f"{name}.parquet")
+        rows = edit(table.to_pylist())
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), dest / f"{name}.parquet")
+    return dest
+
+
+def test_a_call_after_an_opt_out_whose_row_was_deleted_fails_the_check(
+    clean_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    attempts = pq.read_table(clean_run / "attempts.parquet").to_pylist()
+    said = next(a for a in attempts if a["outcome"] == "opt_out" and not a["covered_patient_ids"])
+    zone = ZoneInfo(patient_zone(clean_run, said["patient_id"]))
+
+    def without_the_row(rows: list[dict]) -> list[dict]:
+        kept = [o for o in rows if o["patient_id"] != said["patient_id"]]
+        assert len(kept) < len(rows)
+        return kept
+
+    def ten_days_later(rows: list[dict]) -> list[dict]:
+        extra = dict(said, attempt_id=max(r["attempt_id"] for r in rows) + 1, outcome="booked")
+        later = (said["t_utc"] + timedelta(days=10)).astimezone(zone).replace(hour=11)
+        extra["t_utc"] = later.astimezone(UTC)
+        return rows + [extra]
+
+    run = tampered(clean_run, tmp_path / "no_row", optouts=without_the_row, attempts=ten_days_later)
+    assert main(["check", str(run)]) == 1
+    out = " ".join(capsys.readouterr().out.split())  # as printed, wrapped to the terminal
+    assert "opt_out: 1 violation" in out and "no row in optouts.parquet" in out
+
+
+def test_a_number_changed_to_a_florida_number_fails_the_check(
+    clean_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the phone string changes (patients and attempts alike): a Miami number is judged by
+    Florida's hours in Eastern time, whatever `phone_state` and `tz_phone` still say."""
+    patients = pq.read_table(clean_run / "patients.parquet").to_pylist()
+    attempts = pq.read_table(clean_run / "attempts.parquet").to_pylist()
+    numbers = [p["phone"] for p in patients]
+    eastern = ZoneInfo("America/New_York")
+
+    def candidate(a: dict) -> bool:  # 17:00-17:59 Pacific: 20:00-20:59 in Miami
+        p = next(p for p in patients if p["patient_id"] == a["patient_id"])
+        return (
+            a["channel"] == "voice"
+            and not a["covered_patient_ids"]
+            and p["phone_state"] == "CA"
+            and numbers.count(p["phone"]) == 1
+            and a["t_utc"].astimezone(eastern).hour == 20
+        )
+
+    call = next(a for a in attempts if candidate(a))
+    old = call["phone"]
+    new = next(f"305-555-{n:04d}" for n in range(100, 200) if f"305-555-{n:04d}" not in numbers)
+
+    def renumber(rows: list[dict]) -> list[dict]:
+        return [dict(r, phone=new) if r["phone"] == old else r for r in rows]
+
+    run = tampered(clean_run, tmp_path / "miami", patients=renumber, attempts=renumber)
+    assert main(["check", str(run)]) == 1
+    out = " ".join(capsys.readouterr().out.split())  # as printed, wrapped to the terminal
+    assert "state_calling_window: 1 violation" in out and "area code 305 FL" in out
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "code"),
+    [
+        ("patients", "state", "fl"),
+        ("patients", "phone_state", "ZZ"),
+        ("practices", "state", "ZZ"),
+    ],
+)
+def test_a_state_code_that_is_not_one_makes_the_check_refuse_the_run(
+    clean_run: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    column: str,
+    code: str,
+) -> None:
+    def recode(rows: list[dict]) -> list[dict]:
+        rows[0] = dict(rows[0], **{column: code})
+        return rows
+
+    run = tampered(clean_run, tmp_path / "state", **{table: recode})
+    assert main(["check", str(run)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{table}.parquet: column '{column}': row 0 (" in err
+    assert f"{code!r} is not a US state code" in err
+    assert "Traceback" not in err

@@ -16,6 +16,7 @@ import pytest
 from sim import model as model_module
 from sim.audit import audit_run
 from sim.experiment import run_scenario
+from sim.pms import PracticeState
 from sim.rules.gate import Gate
 from sim.scenario import Scenario, apply_overrides, load_scenario
 from tests.conftest import ROOT
@@ -54,6 +55,11 @@ def _both_channels_separately(self: Gate, history: list, touch: Any, not_counted
 
 def _voicemail_naming_the_procedure(name: str, phone: str, purposes: tuple[str, ...]) -> str:
     return f"Hello from {name} about your extraction follow-up. Please call {phone}."
+
+
+def _pause_overwritten(self: PracticeState, patient: int, until_t: float, first_day: int) -> None:
+    self.paused_until_t[patient] = until_t  # the defect: a shorter pause replaces a running one
+    self.paused_until_day[patient] = first_day
 
 
 MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None], dict[str, Any]]] = {
@@ -135,6 +141,19 @@ MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None], dict[str, 
         {
             "campaigns__reactivation__legal_posture": "written_consent",
             "population__share_written_consent": 0.2,
+        },
+    ),
+    "shortens a running pause": (
+        "soft_opt_out_pause",
+        lambda mp: mp.setattr(PracticeState, "pause_outreach", _pause_overwritten),
+        {  # many soft opt-outs, some said in confirmation and post-op calls during a pause
+            "dialogue__play": False,
+            "behaviour__p_soft_opt_out_base": 0.5,
+            "strategy__soft_opt_out_pause_days": {"min": 1, "max": 60},
+            "clinical__p_procedure_at_hygiene_visit": 0.6,
+            "clinical__share_unscheduled_plans_at_start": 0.6,
+            "campaigns__confirmation__sms_first": False,
+            "population__share_prebooked": 0.9,
         },
     ),
 }

@@ -131,6 +131,23 @@ def test_the_base_comes_first_then_named_variants_then_one_per_grid_combination(
     assert sweep.variants[1].scenario.telephony.caller_id == "unknown"
 
 
+def test_named_variants_without_a_grid_add_no_unnamed_copy_of_the_base(
+    tmp_path: Path, tiny: Scenario
+) -> None:
+    text = SWEEP_TEXT.split("grid:")[0]
+    sweep = load_sweep(write_sweep(tmp_path, tiny, text))
+    assert [v.name for v in sweep.variants] == ["base", "unknown_caller_id"]
+    assert len(sweep.tasks(tmp_path / "out")) == 2 * 2
+
+
+def test_a_grid_without_named_variants_gives_the_base_and_its_combinations(
+    tmp_path: Path, tiny: Scenario
+) -> None:
+    text = "name: grid_only\nbase: tiny.yaml\ngrid:\n  strategy.combine: [true, false]\n"
+    sweep = load_sweep(write_sweep(tmp_path, tiny, text))
+    assert [v.name for v in sweep.variants] == ["base", "combine=true", "combine=false"]
+
+
 def test_every_variant_shares_one_seed_per_replication(tmp_path: Path, tiny: Scenario) -> None:
     sweep = load_sweep(write_sweep(tmp_path, tiny), replications=4)
     tasks = sweep.tasks(tmp_path / "out")

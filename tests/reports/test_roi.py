@@ -152,7 +152,7 @@ def test_a_quoted_number_is_refused_like_in_a_scenario(tmp_path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: p / "nowhere", "no such directory"),
+        (lambda p: p / "nowhere", "no such run directory"),
         (lambda p: p, "not a dentsim result directory"),
     ],
 )
