@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.loading import builtin_dir, load_with_positions, problem
-from sim.errors import InputError
+from dentsim.agents.loading import builtin_dir, load_with_positions, problem
+from dentsim.errors import InputError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,7 +59,7 @@ class AmdResult:
 @lru_cache(maxsize=8)
 def load_amd_model(path: Path | None = None) -> AmdModel:
     """The detector's parameters from a YAML file (default: the built-in `agents/amd.yaml`)."""
-    path = builtin_dir("agents") / "amd.yaml" if path is None else Path(path)
+    path = builtin_dir("dentsim.agents") / "amd.yaml" if path is None else Path(path)
     model, positions = load_with_positions(path, AmdModel)
     if model.decision_delay_min_s > model.decision_delay_max_s:
         raise InputError(

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agents.conformance import CaseResult, load_cases, write_reports
-from agents.isolation import run_isolated
-from agents.patients import load_personas
-from sim.errors import InputError
-from sim.files import check_output_file, valid_unicode
+from dentsim.agents.conformance import CaseResult, load_cases, write_reports
+from dentsim.agents.isolation import run_isolated
+from dentsim.agents.patients import load_personas
+from dentsim.errors import InputError
+from dentsim.files import check_output_file, valid_unicode
 
 
 def _plain(text: str) -> str:
@@ -116,7 +116,7 @@ def agent_test(
     FACTORY is called once per case with no arguments and returns an object with
     respond(context, utterance) -> AgentTurn (see docs/agents.md). The agent runs in a worker
     process: one that raises, exits, hangs or crashes fails its case, and the reports are
-    still written. Example: dentsim agent-test agents.scripted:make_agent --junit out/agent.xml
+    still written. Example: dentsim agent-test dentsim.agents.scripted:make_agent --junit out/agent.xml
     """
     if no_builtin and not case_dirs:
         raise InputError("--no-builtin needs at least one --cases DIR")

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from agents.dialogue import describe, play_call
-from agents.loading import (
+from dentsim.agents.dialogue import describe, play_call
+from dentsim.agents.loading import (
     AgentFactory,
     KeyPath,
     StrictModel,
@@ -30,8 +30,8 @@ from agents.loading import (
     unknown,
     yaml_files,
 )
-from agents.optout import OptOut, fold, opt_out_kind
-from agents.patients import (
+from dentsim.agents.optout import OptOut, fold, opt_out_kind
+from dentsim.agents.patients import (
     PersonaSet,
     ScriptedPatient,
     ScriptedReply,
@@ -40,7 +40,7 @@ from agents.patients import (
     make_patient,
     spoken_date,
 )
-from agents.protocol import (
+from dentsim.agents.protocol import (
     AGENT_INTENTS,
     ANSWERED_BY,
     CALL_OUTCOMES,
@@ -55,9 +55,9 @@ from agents.protocol import (
     Slot,
     Turn,
 )
-from agents.voicemail import protected_terms_in
-from sim.errors import InputError
-from sim.files import valid_unicode, write_bytes, xml_document
+from dentsim.agents.voicemail import protected_terms_in
+from dentsim.errors import InputError
+from dentsim.files import valid_unicode, write_bytes, xml_document
 
 CHECKS = (
     "agent_completes",
@@ -200,7 +200,7 @@ def _line(spec: LineSpec, language: str) -> ScriptedReply:
 
 
 def builtin_cases_dir() -> Path:
-    return builtin_dir("agents.cases")
+    return builtin_dir("dentsim.agents.cases")
 
 
 def load_case(path: Path, personas: PersonaSet, postures: dict[str, float]) -> Case:
@@ -409,7 +409,7 @@ def _terms(terms: list[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def load_vocabulary() -> Vocabulary:
     """AI-disclosure words, marketing words and duration limits (`agents/conformance.yaml`)."""
-    path = builtin_dir("agents") / "conformance.yaml"
+    path = builtin_dir("dentsim.agents") / "conformance.yaml"
     spec, pos = load_with_positions(path, VocabularySpec)
     for posture in spec.max_duration_s:
         if posture not in LEGAL_POSTURES:
@@ -710,7 +710,7 @@ def run_suite(
 ) -> list[CaseResult]:
     """Every case, in order, in this process; a failing case never stops the others.
 
-    Without a time limit: `agents.isolation.run_isolated` plays each case in a worker process
+    Without a time limit: `dentsim.agents.isolation.run_isolated` plays each case in a worker process
     that is stopped when a case runs too long (what `dentsim agent-test` does)."""
     return [run_case(c, factory, max_turns) for c in cases]
 

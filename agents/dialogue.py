@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.protocol import (
+from dentsim.agents.protocol import (
     ACTION_KINDS,
     Action,
     Agent,
@@ -20,8 +20,8 @@ from agents.protocol import (
     Slot,
     Turn,
 )
-from sim.files import valid_unicode
-from sim.vocabulary import BOOKING_USE_CASES
+from dentsim.files import valid_unicode
+from dentsim.vocabulary import BOOKING_USE_CASES
 
 if TYPE_CHECKING:
     import numpy as np

@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from agents.conformance import Case, CaseResult, failed_case, run_case
-from agents.dialogue import describe
-from agents.loading import load_factory
-from sim.errors import InputError
+from dentsim.agents.conformance import Case, CaseResult, failed_case, run_case
+from dentsim.agents.dialogue import describe
+from dentsim.agents.loading import load_factory
+from dentsim.errors import InputError
 
 # fork starts a worker in milliseconds and shares the loaded cases; where fork is unsafe
 # (macOS system libraries) or missing (Windows), spawn starts a fresh interpreter.
@@ -49,7 +49,7 @@ def run_isolated(
     """Every case, in order, each given at most `case_timeout_s` in a worker process.
 
     Loading the agent (importing its module and calling its factory once, see
-    `agents.loading.load_factory`) gets `case_timeout_s` too. A reference that does not load
+    `dentsim.agents.loading.load_factory`) gets `case_timeout_s` too. A reference that does not load
     is bad input (InputError) the first time; later, when a fresh worker cannot load it, the
     case it was started for fails.
     """

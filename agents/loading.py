@@ -1,7 +1,7 @@
 """Shared plumbing for the agents' data files: where the built-ins live, and one-line errors.
 
 Scripts, personas and cases all report cross-reference problems (an unknown state, an
-unreachable one) as `FILE:LINE: key.path: problem`, like `sim.yamlio` does for schema errors.
+unreachable one) as `FILE:LINE: key.path: problem`, like `dentsim.yamlio` does for schema errors.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from sim.errors import InputError
-from sim.yamlio import Scalar, read_yaml, validate_data
+from dentsim.errors import InputError
+from dentsim.yamlio import Scalar, read_yaml, validate_data
 
 if TYPE_CHECKING:
-    from agents.protocol import Agent
+    from dentsim.agents.protocol import Agent
 
 AgentFactory = Callable[[], "Agent"]
 
@@ -37,7 +37,7 @@ class StrictModel(BaseModel):
 
 @lru_cache(maxsize=32)
 def builtin_dir(package: str) -> Path:
-    """The folder of a data package shipped with dentsim (e.g. `agents.scripts`)."""
+    """The folder of a data package shipped with dentsim (e.g. `dentsim.agents.scripts`)."""
     try:
         root = resources.files(package)
         if isinstance(root, Path):
@@ -147,7 +147,7 @@ def load_factory(ref: str, where: str | None = None) -> AgentFactory:
     at = where or ref
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
-        raise InputError(f"{at}: expected MODULE:FACTORY, e.g. agents.scripted:make_agent")
+        raise InputError(f"{at}: expected MODULE:FACTORY, e.g. dentsim.agents.scripted:make_agent")
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     try:
@@ -155,8 +155,11 @@ def load_factory(ref: str, where: str | None = None) -> AgentFactory:
     except InputError:
         raise
     except (Exception, SystemExit) as e:  # any import failure of user code is bad input
+        hint = ""
+        if module_name.split(".")[0] in ("agents", "sim", "reports"):
+            hint = f"; dentsim's own modules are under dentsim: did you mean 'dentsim.{ref}'?"
         raise InputError(
-            f"{at}: cannot import module '{module_name}' ({ref}): {type(e).__name__}: {e}"
+            f"{at}: cannot import module '{module_name}' ({ref}): {type(e).__name__}: {e}{hint}"
         ) from None
     target: object = module
     for part in attr.split("."):

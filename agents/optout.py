@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from agents.loading import builtin_dir
-from sim.vocabulary import OptOutKind as OptOut
-from sim.yamlio import load_model
+from dentsim.agents.loading import builtin_dir
+from dentsim.vocabulary import OptOutKind as OptOut
+from dentsim.yamlio import load_model
 
 # Accents and typographic apostrophes folded so "más" = "mas" and "don’t" = "don't".
 _FOLD = str.maketrans(
@@ -100,13 +100,15 @@ def compile_phrases(phrases: OptOutPhrases) -> OptOutClassifier:
 def load_classifier(path: Path | None = None) -> OptOutClassifier:
     """The classifier for a phrase file (default: the built-in `agents/opt_out.yaml`)."""
     return compile_phrases(
-        load_model(builtin_dir("agents") / "opt_out.yaml" if path is None else path, OptOutPhrases)
+        load_model(
+            builtin_dir("dentsim.agents") / "opt_out.yaml" if path is None else path, OptOutPhrases
+        )
     )
 
 
 def builtin_phrases() -> OptOutPhrases:
     """The built-in phrase lists, as data (for personas that speak them and for tests)."""
-    return load_model(builtin_dir("agents") / "opt_out.yaml", OptOutPhrases)
+    return load_model(builtin_dir("dentsim.agents") / "opt_out.yaml", OptOutPhrases)
 
 
 @lru_cache(maxsize=8192)

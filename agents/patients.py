@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from agents.loading import (
+from dentsim.agents.loading import (
     KeyPath,
     StrictModel,
     builtin_dir,
@@ -26,7 +26,7 @@ from agents.loading import (
     unknown,
     yaml_files,
 )
-from agents.protocol import (
+from dentsim.agents.protocol import (
     AGENT_INTENTS,
     ANSWERED_BY,
     PATIENT_INTENTS,
@@ -36,8 +36,8 @@ from agents.protocol import (
     PatientTraits,
     Utterance,
 )
-from sim.errors import InputError
-from sim.yamlio import Scalar
+from dentsim.errors import InputError
+from dentsim.yamlio import Scalar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,7 +102,7 @@ class PersonaSet:
 
 
 def _builtin_file(name: str) -> Path:
-    return builtin_dir("agents") / name
+    return builtin_dir("dentsim.agents") / name
 
 
 @lru_cache(maxsize=4)
@@ -280,7 +280,10 @@ def load_personas(extra: Path | None = None) -> PersonaSet:
     phrases = load_phrases()
     personas: dict[str, Persona] = {}
     errors: list[str] = []
-    for folder in (builtin_dir("agents.personas"), *(() if extra is None else (Path(extra),))):
+    for folder in (
+        builtin_dir("dentsim.agents.personas"),
+        *(() if extra is None else (Path(extra),)),
+    ):
         seen: dict[str, Path] = {}
         for path in yaml_files(folder):
             try:
@@ -332,7 +335,7 @@ def load_personas(extra: Path | None = None) -> PersonaSet:
                 mix[(who, lang)] = (names, tuple(_cumulative([weights[n] for n in names])))
     if errors:
         raise InputError(errors)
-    return PersonaSet(personas, mix, str(extra or builtin_dir("agents.personas")))
+    return PersonaSet(personas, mix, str(extra or builtin_dir("dentsim.agents.personas")))
 
 
 def _cumulative(weights: list[float]) -> list[float]:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 # The words the engine and the agents share (use cases, legal postures, who answered, outcomes)
 # come from one module; they are re-exported here for agent authors.
-from sim.vocabulary import ANSWERED_BY as ANSWERED_BY
-from sim.vocabulary import CALL_OUTCOMES as CALL_OUTCOMES
-from sim.vocabulary import LEGAL_POSTURES as LEGAL_POSTURES
-from sim.vocabulary import USE_CASES as USE_CASES
+from dentsim.vocabulary import ANSWERED_BY as ANSWERED_BY
+from dentsim.vocabulary import CALL_OUTCOMES as CALL_OUTCOMES
+from dentsim.vocabulary import LEGAL_POSTURES as LEGAL_POSTURES
+from dentsim.vocabulary import USE_CASES as USE_CASES
 
 if TYPE_CHECKING:
     import numpy as np

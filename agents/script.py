@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from agents.loading import (
+from dentsim.agents.loading import (
     KeyPath,
     StrictModel,
     builtin_dir,
@@ -25,10 +25,16 @@ from agents.loading import (
     unknown,
     yaml_files,
 )
-from agents.protocol import AGENT_INTENTS, PATIENT_INTENTS, TRANSFER_TARGETS, USE_CASES, Action
-from agents.voicemail import protected_terms_in
-from sim.errors import InputError
-from sim.yamlio import Scalar, read_yaml
+from dentsim.agents.protocol import (
+    AGENT_INTENTS,
+    PATIENT_INTENTS,
+    TRANSFER_TARGETS,
+    USE_CASES,
+    Action,
+)
+from dentsim.agents.voicemail import protected_terms_in
+from dentsim.errors import InputError
+from dentsim.yamlio import Scalar, read_yaml
 
 LANGUAGES = ("en", "es")
 BACK, PURPOSE, DONE = "$back", "$purpose", "$done"
@@ -144,7 +150,7 @@ class CompiledScript:
 
 
 def builtin_scripts_dir() -> Path:
-    return builtin_dir("agents.scripts")
+    return builtin_dir("dentsim.agents.scripts")
 
 
 @lru_cache(maxsize=16)

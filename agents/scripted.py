@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.optout import OptOut, opt_out_kind
-from agents.protocol import Action, AgentTurn, CallContext, Slot, Utterance
-from agents.script import CompiledScript, Node, ScriptSet, compile_script, load_scripts
-from agents.voicemail import render_voicemail
+from dentsim.agents.optout import OptOut, opt_out_kind
+from dentsim.agents.protocol import Action, AgentTurn, CallContext, Slot, Utterance
+from dentsim.agents.script import CompiledScript, Node, ScriptSet, compile_script, load_scripts
+from dentsim.agents.voicemail import render_voicemail
 
 _BOOKING_KINDS = ("book", "reschedule")
 _MAX_STEPS = 64  # states entered in one turn; a script cycle of `next` links stops here
@@ -254,5 +254,5 @@ def scripted_agent(scripts_dir: Path | None = None) -> ScriptedAgent:
 
 
 def make_agent() -> ScriptedAgent:
-    """Factory for `dentsim agent-test agents.scripted:make_agent`."""
+    """Factory for `dentsim agent-test dentsim.agents.scripted:make_agent`."""
     return scripted_agent()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from sim.rules.phi import ProtectedTerms, packaged_terms
+from dentsim.compliance.phi import ProtectedTerms, packaged_terms
 
 _PURPOSE_PHRASES = {
     "recall": "your next visit",
@@ -61,7 +61,7 @@ def protected_terms_in(
 ) -> list[str]:
     """The protected details (procedures, diagnoses, treatment, balances) said in `text`
     beyond `identification`: the practice's name and number, the people's names (those are
-    identification, not health information). Terms are matched as sim/rules/phi.py says:
+    identification, not health information). Terms are matched as sim/compliance/phi.py says:
     whole words, whatever the case, hyphens, spacing, line breaks or Unicode form.
     `vocabulary` replaces the packaged terms (e.g. one patient's own procedure)."""
     terms = packaged_terms() if vocabulary is None else _terms(vocabulary)

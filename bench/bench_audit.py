@@ -221,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         pa.set_cpu_count(1)
         pa.set_io_thread_count(1)
 
-    from sim.audit import audit_run
-    from sim.rules.model import load_rules
+    from dentsim.compliance.audit import audit_run
+    from dentsim.compliance.rules import load_rules
 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = args.keep or Path(tmp) / "run"

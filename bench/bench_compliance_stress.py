@@ -4,7 +4,7 @@
 
 Simulates practice-years of scenarios/compliance_stress.yaml (each practice index draws its own
 patients) in parallel processes until the contacts reach the target, writes each run directory,
-audits each with `sim.audit.audit_run`, and prints the contacts, the violations per rule (the
+audits each with `dentsim.compliance.audit.audit_run`, and prints the contacts, the violations per rule (the
 target is none) and the wall time.
 """
 
@@ -17,11 +17,11 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sim import metrics
-from sim.audit import audit_run
-from sim.engine import simulate_practice
-from sim.eventlog import patients_table, practices_table, write_run
-from sim.scenario import load_scenario
+from dentsim.compliance.audit import audit_run
+from dentsim.results import metrics
+from dentsim.scenario import load_scenario
+from dentsim.simulation.engine import simulate_practice
+from dentsim.simulation.eventlog import patients_table, practices_table, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 STRESS = ROOT / "scenarios" / "compliance_stress.yaml"

@@ -15,10 +15,10 @@ import time
 
 import numpy as np
 
-from agents.dialogue import play_call
-from agents.patients import PersonaPatient, load_personas
-from agents.protocol import CallContext, PatientTraits, PatientView, Slot
-from agents.scripted import scripted_agent
+from dentsim.agents.dialogue import play_call
+from dentsim.agents.patients import PersonaPatient, load_personas
+from dentsim.agents.protocol import CallContext, PatientTraits, PatientView, Slot
+from dentsim.agents.scripted import scripted_agent
 
 PURPOSES = [
     ("recall",),

@@ -13,7 +13,7 @@ import argparse
 
 from bench_scaling import compare, load
 
-from sim.experiment import Executor
+from dentsim.experiments.tasks import Executor
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import psutil
 
-from sim.experiment import Executor
-from sim.group import run_group
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.experiments.group import run_group
+from dentsim.experiments.tasks import Executor
+from dentsim.scenario import Scenario, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024

@@ -13,8 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
-from sim.engine import simulate_practice
-from sim.scenario import apply_overrides, load_scenario
+from dentsim.scenario import apply_overrides, load_scenario
+from dentsim.simulation.engine import simulate_practice
 
 ROOT = Path(__file__).resolve().parents[1]
 

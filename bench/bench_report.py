@@ -25,7 +25,12 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
 def dentsim(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-c", "import sys; from sim.cli import main; sys.exit(main())", *args]
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from dentsim.cli import main; sys.exit(main())",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
 
 
@@ -76,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    from reports.report import build_report
+    from dentsim.reports.report import build_report
 
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)

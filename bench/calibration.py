@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from sim import metrics
-from sim.bands import HEALTHY_BANDS, kpi_value
-from sim.engine import simulate_practice
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.results import metrics
+from dentsim.results.bands import HEALTHY_BANDS, kpi_value
+from dentsim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.simulation.engine import simulate_practice
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,15 +20,15 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from reports import fmt  # noqa: E402
-from reports.compliance import Compliance  # noqa: E402
-from reports.results import kpi_estimate  # noqa: E402
-from reports.roi import (  # noqa: E402
+from dentsim.reports import fmt  # noqa: E402
+from dentsim.reports.compliance import Compliance  # noqa: E402
+from dentsim.reports.results import kpi_estimate  # noqa: E402
+from dentsim.reports.roi import (  # noqa: E402
     USE_CASES,
     Roi,
 )
-from reports.stats import Estimate  # noqa: E402
-from reports.sweep import LOWER_IS_BETTER, Sweep  # noqa: E402
+from dentsim.reports.stats import Estimate  # noqa: E402
+from dentsim.reports.sweep import LOWER_IS_BETTER, Sweep  # noqa: E402
 
 Canvas = Figure | SubFigure
 Chart = Callable[[Canvas], None]

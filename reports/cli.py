@@ -1,6 +1,6 @@
 """`dentsim report DIR`: the HTML and PDF report of a run, a replicated run, a sweep or a group.
 
-Exit codes: 0 written; 2 bad input (InputError, printed by sim.cli.main).
+Exit codes: 0 written; 2 bad input (InputError, printed by dentsim.cli.main).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from reports.report import build_report
+from dentsim import api
 
 
 @click.command("report")
@@ -33,7 +33,7 @@ def report(
     result_dir: Path, roi_file: Path | None, out_dir: Path | None, rules_file: Path | None
 ) -> int:
     """Write report.html, report.pdf and charts/*.png for the results in DIR (never simulates)."""
-    files = build_report(result_dir, out_dir, roi_file, rules_file)
+    files = api.report(result_dir, out_dir, roi_file, rules_file)
     click.echo(f"{files.kind}: {files.headline}")
     click.echo(f"wrote {files.html}, {files.pdf} and {len(files.charts)} charts")
     return 0

@@ -1,6 +1,6 @@
 """The compliance page's figures: the independent audit's verdicts, the gate's deferrals, local hours.
 
-Violations come from `sim.audit.audit_run` (it reads the event log; it does not simulate).
+Violations come from `dentsim.compliance.audit.audit_run` (it reads the event log; it does not simulate).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.compute as pc
 
-from reports.results import Run, seconds
-from sim.audit import Example, audit_run, local_seconds
-from sim.rules.model import RuleSet, load_rules
+from dentsim.compliance.audit import Example, audit_run, local_seconds
+from dentsim.compliance.rules import RuleSet, load_rules
+from dentsim.reports.results import Run, seconds
 
 MAX_EXAMPLES = 5
 

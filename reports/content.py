@@ -9,11 +9,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports import fmt
-from reports.compliance import Compliance
-from reports.results import Results, kpi_estimate
-from reports.roi import BOOKING_USE_CASES, USE_CASE_LABELS, Roi
-from reports.sweep import LOWER_IS_BETTER, Sweep
+from dentsim.reports import fmt
+from dentsim.reports.compliance import Compliance
+from dentsim.reports.results import Results, kpi_estimate
+from dentsim.reports.roi import BOOKING_USE_CASES, USE_CASE_LABELS, Roi
+from dentsim.reports.sweep import LOWER_IS_BETTER, Sweep
 
 KPI_TABLE_KEYS = (
     "attempts",

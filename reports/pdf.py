@@ -19,8 +19,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.transforms import Bbox
 
-from reports.charts import AMBER, GRID, INK, MUTED, RED, TEAL, Chart, style
-from reports.content import Content
+from dentsim.reports.charts import AMBER, GRID, INK, MUTED, RED, TEAL, Chart, style
+from dentsim.reports.content import Content
 
 PAGE_IN = (8.5, 11.0)
 MARGIN_IN = 0.6

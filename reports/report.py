@@ -14,11 +14,12 @@ from typing import Any
 import jinja2
 import numpy as np
 
-from reports import charts, content
-from reports.compliance import compliance
-from reports.pdf import write_pdf
-from reports.results import Results, Run, kpi_estimate, open_results, read_run
-from reports.roi import (
+from dentsim.files import check_output_dir
+from dentsim.reports import charts, content
+from dentsim.reports.compliance import compliance
+from dentsim.reports.pdf import write_pdf
+from dentsim.reports.results import Results, Run, kpi_estimate, open_results, read_run
+from dentsim.reports.roi import (
     Roi,
     RoiInputs,
     combine_runs,
@@ -27,8 +28,7 @@ from reports.roi import (
     timeline,
     unit_values,
 )
-from reports.sweep import read_sweep
-from sim.files import check_output_dir
+from dentsim.reports.sweep import read_sweep
 
 CHART_SIZE_IN = {
     "revenue_by_month": (8.0, 3.6),
@@ -212,7 +212,7 @@ def _sweep_report(results: Results) -> tuple[content.Content, dict[str, charts.C
 def render_html(page: content.Content, images: dict[str, bytes], source: str) -> str:
     """The self-contained HTML: every image a data URI, no external resource, text escaped."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
+        loader=jinja2.PackageLoader("dentsim.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

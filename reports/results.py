@@ -1,5 +1,5 @@
 """Read a result directory's files for the report. What a directory holds (a run, replications, a
-sweep, a group) is found by sim.results.open_results, which `dentsim check` uses too.
+sweep, a group) is found by dentsim.results.rundir.open_results, which `dentsim check` uses too.
 
 Reads only: the report never simulates. Every unreadable input raises `InputError` naming the file.
 """
@@ -16,17 +16,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
-from sim.results import Kind as Kind
-from sim.results import PracticeYear as PracticeYear
-from sim.results import Results as Results
-from sim.results import json_object
-from sim.results import open_results as open_results
-from sim.results import read_json as read_json
+from dentsim.errors import InputError
+from dentsim.results.rundir import Kind as Kind
+from dentsim.results.rundir import PracticeYear as PracticeYear
+from dentsim.results.rundir import Results as Results
+from dentsim.results.rundir import json_object
+from dentsim.results.rundir import open_results as open_results
+from dentsim.results.rundir import read_json as read_json
 
 DAY_S = 86_400
 
-# The columns the report reads, per table (see sim/eventlog.py for the full schemas).
+# The columns the report reads, per table (see sim/simulation/eventlog.py for the full schemas).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "practices": ("practice_id", "name", "tz"),
     "patients": ("patient_id", "status", "tz_address"),

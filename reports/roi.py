@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
-from reports.results import DAY_S, Run, kpi_estimate, seconds, start_epoch_s
-from reports.stats import Estimate, mean_ci
-from sim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
-from sim.yamlio import load_model
+from dentsim.reports.results import DAY_S, Run, kpi_estimate, seconds, start_epoch_s
+from dentsim.reports.stats import Estimate, mean_ci
+from dentsim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
+from dentsim.yamlio import load_model
 
 DEFAULT_ROI_FILE = Path(__file__).resolve().parent / "roi_default.yaml"
 USE_CASE_LABELS = {
@@ -197,7 +197,7 @@ def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
         q[f"booked_by_day:{uc}"] = tl.by_day(b_t[mine])
         visits = attended & np.isin(ap_booking, b_id[mine])
         q[f"attended_by_day:{uc}"] = tl.by_day(ap_t[visits])
-    # no-shows the confirmation calls and texts prevented (as sim.metrics counts them)
+    # no-shows the confirmation calls and texts prevented (as dentsim.results.metrics counts them)
     would = np.asarray(pc.fill_null(appt["would_no_show"], False).to_numpy(zero_copy_only=False))
     confirmed = ~_equal(appt["confirmed_via"], "")
     q["prevented_by_day"] = tl.by_day(ap_t[would & confirmed & attended])

@@ -9,8 +9,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from reports.results import read_columns, read_json
-from sim.errors import InputError
+from dentsim.errors import InputError
+from dentsim.reports.results import read_columns, read_json
 
 SUMMARY_COLUMNS = (
     "variant",

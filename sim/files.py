@@ -15,7 +15,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from sim.errors import InputError
+from dentsim.errors import InputError
 
 
 def write_bytes(path: Path | str, data: bytes) -> None:

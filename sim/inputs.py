@@ -4,11 +4,11 @@ its JSON Schema. `dentsim validate` and `dentsim schema` are thin layers over th
 
 | kind | recognised by a top-level key | loaded by |
 |---|---|---|
-| sweep | `base` | sim.sweep.load_sweep (the base scenario too) |
-| rules | `format_version` or a rule id | sim.rules.model.load_rules (laid over the packaged rules) |
-| case | `purposes`, `patient`, `patient_record`, `slots` or `expect` | agents.conformance.load_case |
-| roi | `fees_usd` or `ai`, or only keys ROI inputs have | reports.roi.load_roi_inputs |
-| scenario | anything else | sim.scenario.load_scenario (and the files it names) |
+| sweep | `base` | dentsim.experiments.sweep.load_sweep (the base scenario too) |
+| rules | `format_version` or a rule id | dentsim.compliance.rules.load_rules (laid over the packaged rules) |
+| case | `purposes`, `patient`, `patient_record`, `slots` or `expect` | dentsim.agents.conformance.load_case |
+| roi | `fees_usd` or `ai`, or only keys ROI inputs have | dentsim.reports.roi.load_roi_inputs |
+| scenario | anything else | dentsim.scenario.load_scenario (and the files it names) |
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import Scenario, load_scenario, scenario_json_schema
-from sim.yamlio import read_yaml
+from dentsim.scenario import Scenario, load_scenario, scenario_json_schema
+from dentsim.yamlio import read_yaml
 
 CASE_KEYS = frozenset({"purposes", "patient", "patient_record", "slots", "expect"})
 ROI_KEYS = frozenset({"fees_usd", "ai"})
@@ -35,7 +35,7 @@ class Kind:
 
 def kind_of(data: Any) -> str:
     """The kind of a file's top-level data, by the keys only that kind has (see the table)."""
-    from sim.rules.model import RULE_IDS
+    from dentsim.compliance.rules import RULE_IDS
 
     keys = {k for k in data if isinstance(k, str)} if isinstance(data, dict) else set()
     if "base" in keys:
@@ -54,7 +54,7 @@ def _fits_roi(data: dict[str, Any]) -> bool:
     a scenario's or the ROI's section: its keys tell)."""
     from pydantic import BaseModel
 
-    from reports.roi import RoiInputs
+    from dentsim.reports.roi import RoiInputs
 
     for key, value in data.items():
         field = RoiInputs.model_fields.get(key) if isinstance(key, str) else None
@@ -97,7 +97,7 @@ def holds(scenario: Scenario) -> str:
     """'1,800 patients', or for a group '20 practices, 33,412 patients in all'."""
     if scenario.group is None:
         return f"{scenario.population.patients:,} patients"
-    from sim.group import practice_draw
+    from dentsim.experiments.group import practice_draw
 
     patients = sum(
         int(practice_draw(scenario, i)["population.patients"])
@@ -108,7 +108,7 @@ def holds(scenario: Scenario) -> str:
 
 
 def _sweep(path: Path) -> str:
-    from sim.sweep import load_sweep
+    from dentsim.experiments.sweep import load_sweep
 
     sweep = load_sweep(path)
     return (
@@ -119,13 +119,13 @@ def _sweep(path: Path) -> str:
 
 
 def _sweep_schema() -> dict[str, Any]:
-    from sim.sweep import SweepConfig
+    from dentsim.experiments.sweep import SweepConfig
 
     return SweepConfig.model_json_schema()
 
 
 def _rules(path: Path) -> str:
-    from sim.rules.model import load_rules
+    from dentsim.compliance.rules import load_rules
 
     rules = load_rules(path)
     enabled = sum(rule.enabled for rule in rules.by_id().values())
@@ -133,7 +133,7 @@ def _rules(path: Path) -> str:
 
 
 def _rules_schema() -> dict[str, Any]:
-    from sim.rules.model import RuleSet
+    from dentsim.compliance.rules import RuleSet
 
     schema = RuleSet.model_json_schema()
     schema["description"] = (
@@ -145,28 +145,28 @@ def _rules_schema() -> dict[str, Any]:
 
 
 def _case(path: Path) -> str:
-    from agents.conformance import load_case, load_vocabulary
-    from agents.patients import load_personas
+    from dentsim.agents.conformance import load_case, load_vocabulary
+    from dentsim.agents.patients import load_personas
 
     case = load_case(path, load_personas(), load_vocabulary().max_duration_s)
     return f"valid conformance case '{case.name}' ({', '.join(case.context.purposes)}; {case.who})"
 
 
 def _case_schema() -> dict[str, Any]:
-    from agents.conformance import CaseSpec
+    from dentsim.agents.conformance import CaseSpec
 
     return CaseSpec.model_json_schema()
 
 
 def _roi(path: Path) -> str:
-    from reports.roi import load_roi_inputs
+    from dentsim.reports.roi import load_roi_inputs
 
     load_roi_inputs(path)
     return "valid ROI inputs"
 
 
 def _roi_schema() -> dict[str, Any]:
-    from reports.roi import RoiInputs
+    from dentsim.reports.roi import RoiInputs
 
     return RoiInputs.model_json_schema()
 

@@ -29,10 +29,10 @@ from pydantic import (
     model_validator,
 )
 
-from sim.data import area_codes
-from sim.errors import InputError
-from sim.vocabulary import BOOKING_USE_CASES, BookingUseCase, Channel, LegalPosture
-from sim.yamlio import Path_, Scalar, read_yaml, validate_data
+from dentsim.data import area_codes
+from dentsim.errors import InputError
+from dentsim.vocabulary import BOOKING_USE_CASES, BookingUseCase, Channel, LegalPosture
+from dentsim.yamlio import Path_, Scalar, read_yaml, validate_data
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -515,7 +515,7 @@ class DialogueConfig(Strict):
     """Who plays every answered call: an agent (yours, or the scripted one) and the personas."""
 
     agent: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")] = Field(
-        "agents.scripted:make_agent", description="MODULE:FACTORY returning the agent"
+        "dentsim.agents.scripted:make_agent", description="MODULE:FACTORY returning the agent"
     )
     play: bool = Field(
         True,
@@ -668,7 +668,7 @@ class Scenario(Strict):
     @field_validator("group")
     @classmethod
     def _group_practices_fit(cls, group: GroupConfig | None, info: ValidationInfo) -> Any:
-        """A group practice scales providers and chairs with its patients (sim.group): in range."""
+        """A group practice scales providers and chairs with its patients (dentsim.experiments.group): in range."""
         practice, population = info.data.get("practice"), info.data.get("population")
         if group is None or group.templates or practice is None or population is None:
             return group
@@ -715,8 +715,8 @@ def check_named_files(
     A rules file's own problems are reported at its own lines; a missing rules file, or an
     agent that does not import or make an agent, at the scenario's line for the key.
     """
-    from agents.loading import load_factory
-    from sim.rules.model import load_rules
+    from dentsim.agents.loading import load_factory
+    from dentsim.compliance.rules import load_rules
 
     def where(*key: str) -> str:
         line = positions[key].line if positions and key in positions else 1

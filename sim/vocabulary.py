@@ -4,7 +4,7 @@ Use cases, legal postures, channels, results, who answered, opt-out kinds and sc
 outcomes of a contact: each as a `Literal` type (for annotations and schemas) and a tuple of its
 values (for checks and loops; typed `tuple[str, ...]` so that code looping over several of them
 stays simple). Every module imports them from here; docs/data.md and
-docs/agents.md list the same values. The compliance audit (`sim/audit.py`) keeps its own copy on
+docs/agents.md list the same values. The compliance audit (`sim/compliance/audit.py`) keeps its own copy on
 purpose, so that it stays independent of the code it checks; a test pins the two equal.
 
 Data only: no logic, no imports of the simulator (agents may import this module).
@@ -49,7 +49,7 @@ OPT_OUT_KINDS: tuple[str, ...] = get_args(OptOutKind)
 OptOutScope = Literal["voice", "sms", "all"]
 OPT_OUT_SCOPES: tuple[str, ...] = get_args(OptOutScope)
 
-# How an answered call ended (agents.protocol.CallResult.outcome and its per-purpose outcomes).
+# How an answered call ended (dentsim.agents.protocol.CallResult.outcome and its per-purpose outcomes).
 CallOutcome = Literal[
     "booked",
     "rescheduled",

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import InputError
+from dentsim.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
 

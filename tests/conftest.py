@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.scenario import Scenario, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sim.calendar import Clock
+from dentsim.domain.calendar import Clock
 
 START = date(2026, 1, 5)
 CHANGE_DAYS = [date(2026, 3, 8), date(2026, 11, 1)]

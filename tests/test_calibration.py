@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.bands import HEALTHY_BANDS, OPT_OUT_REWORK_RATE, kpi_value
-from sim.scenario import load_scenario
+from dentsim.results.bands import HEALTHY_BANDS, OPT_OUT_REWORK_RATE, kpi_value
+from dentsim.scenario import load_scenario
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.eventlog import SCHEMAS, write_run
+from dentsim.simulation.eventlog import SCHEMAS, write_run
 from tests.conftest import ROOT
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.cli import main
-from sim.engine import simulate_practice
-from sim.experiment import run_scenario
-from sim.scenario import Scenario, apply_overrides
+from dentsim.cli import main
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import Scenario, apply_overrides
+from dentsim.simulation.engine import simulate_practice
 from tests.conftest import BASELINE, small
 
 ATTEMPT_COLUMNS = [

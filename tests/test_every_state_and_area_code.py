@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.data import area_codes, codes_by_state
-from sim.scenario import USState
+from dentsim.cli import main
+from dentsim.data import area_codes, codes_by_state
+from dentsim.scenario import USState
 from tests.conftest import BASELINE
 
 STATES = typing.get_args(USState)

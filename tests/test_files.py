@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.files import write_bytes, xml_document
+from dentsim.files import write_bytes, xml_document
 
 
 def test_a_written_file_is_whole_and_readable_by_others(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.yamlio import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, read_yaml
+from dentsim.cli import main
+from dentsim.yamlio import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, read_yaml
 from tests.conftest import BASELINE
 
 # "Billion laughs" in 342 bytes: nine levels of nine aliases, 9**9 strings once expanded.

@@ -7,8 +7,8 @@ import zoneinfo
 
 import numpy as np
 
-from sim import population
-from sim.scenario import Scenario, apply_overrides
+from dentsim.domain import population
+from dentsim.scenario import Scenario, apply_overrides
 from tests.conftest import small
 
 FICTIONAL = re.compile(r"^[2-9]\d\d-555-01\d\d$")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import sys
 from importlib.metadata import requires
 
 import pytest
 
-from sim.experiment import run_scenario
+from dentsim.experiments.tasks import run_scenario
 from tests.conftest import ROOT, small
 
 README = ROOT / "README.md"
@@ -52,5 +53,6 @@ def test_every_library_a_readme_snippet_imports_is_installed_by_dentsim(code: st
 @pytest.mark.parametrize("code", python_snippets())
 def test_readme_snippet_runs_on_a_fresh_run_directory(code, baseline, tmp_path, monkeypatch):
     run_scenario(small(baseline, days=14, population__patients=120), tmp_path / "runs" / "baseline")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
     monkeypatch.chdir(tmp_path)
     exec(compile(code, str(README), "exec"), {})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from dentsim.cli import main
 from tests.conftest import BASELINE
 
 BASE_TEXT = BASELINE.read_text()

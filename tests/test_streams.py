@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import Draws, draws, stream
+from dentsim.streams import Draws, draws, stream
 
 
 def test_a_stream_is_the_same_for_the_same_seed_name_and_practice() -> None:

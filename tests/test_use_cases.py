@@ -11,11 +11,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import campaigns, metrics
-from sim.engine import simulate_practice
-from sim.pms import PracticeState
-from sim.population import generate
-from sim.scenario import Scenario, apply_overrides
+from dentsim.domain import campaigns
+from dentsim.domain.pms import PracticeState
+from dentsim.domain.population import generate
+from dentsim.results import metrics
+from dentsim.scenario import Scenario, apply_overrides
+from dentsim.simulation.engine import simulate_practice
 from tests.conftest import small
 
 DAY = timedelta(days=1)

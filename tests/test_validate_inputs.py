@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.group import practice_scenario
-from sim.inputs import KINDS
-from sim.scenario import MAX_SEED, load_scenario
+from dentsim.cli import main
+from dentsim.experiments.group import practice_scenario
+from dentsim.inputs import KINDS
+from dentsim.scenario import MAX_SEED, load_scenario
 from tests.conftest import BASELINE, ROOT
 
 SCENARIOS = ROOT / "scenarios"
@@ -68,7 +69,7 @@ def test_packaged_rules_roi_inputs_and_a_conformance_case_validate_as_their_kind
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     files = [
-        ROOT / "sim" / "rules" / "default.yaml",
+        ROOT / "sim" / "compliance" / "default.yaml",
         ROOT / "reports" / "roi_default.yaml",
         ROOT / "agents" / "cases" / "recall_wrong_number.yaml",
     ]
@@ -311,3 +312,14 @@ def test_files_a_sweep_variant_names_are_checked_at_validate_at_the_sweeps_lines
         "No module named 'no_such_agent_module'",
         f"{sweep}:8: variants[2].overrides.rules_file: file not found: {tmp_path / 'nope.yaml'}",
     ]
+
+
+def test_an_agent_named_by_its_old_repository_path_gets_a_hint_to_the_dentsim_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # installed, dentsim's agents are dentsim.agents; `agents` is nobody's (or the user's own)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p and Path(p).resolve() != ROOT])
+    path = with_keys(tmp_path, "dialogue: {agent: 'agents.scripted:make_agent'}\n")
+    line = one_error(["validate", str(path)], capsys)
+    assert line.endswith("did you mean 'dentsim.agents.scripted:make_agent'?"), line

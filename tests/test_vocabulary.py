@@ -14,14 +14,14 @@ from typing import get_args
 import pyarrow.parquet as pq
 import pytest
 
-import agents.protocol
-import reports.roi
-import sim.audit
-import sim.campaigns
-import sim.metrics
-from sim import vocabulary as v
-from sim.experiment import run_scenario
-from sim.scenario import load_scenario
+import dentsim.agents.protocol
+import dentsim.compliance.audit
+import dentsim.domain.campaigns
+import dentsim.reports.roi
+import dentsim.results.metrics
+from dentsim import vocabulary as v
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import load_scenario
 from tests.agents import foreign
 from tests.conftest import BASELINE, ROOT, small
 
@@ -62,14 +62,14 @@ def test_each_tuple_holds_the_values_of_its_literal_type() -> None:
 @pytest.mark.parametrize(
     ("module", "name", "vocabulary_name"),
     [
-        (agents.protocol, "USE_CASES", "USE_CASES"),
-        (agents.protocol, "LEGAL_POSTURES", "LEGAL_POSTURES"),
-        (agents.protocol, "ANSWERED_BY", "ANSWERED_BY"),
-        (agents.protocol, "CALL_OUTCOMES", "CALL_OUTCOMES"),
-        (sim.metrics, "USE_CASES", "USE_CASES"),
-        (sim.metrics, "BOOKING_USE_CASES", "BOOKING_USE_CASES"),
-        (reports.roi, "USE_CASES", "USE_CASES"),
-        (reports.roi, "BOOKING_USE_CASES", "BOOKING_USE_CASES"),
+        (dentsim.agents.protocol, "USE_CASES", "USE_CASES"),
+        (dentsim.agents.protocol, "LEGAL_POSTURES", "LEGAL_POSTURES"),
+        (dentsim.agents.protocol, "ANSWERED_BY", "ANSWERED_BY"),
+        (dentsim.agents.protocol, "CALL_OUTCOMES", "CALL_OUTCOMES"),
+        (dentsim.results.metrics, "USE_CASES", "USE_CASES"),
+        (dentsim.results.metrics, "BOOKING_USE_CASES", "BOOKING_USE_CASES"),
+        (dentsim.reports.roi, "USE_CASES", "USE_CASES"),
+        (dentsim.reports.roi, "BOOKING_USE_CASES", "BOOKING_USE_CASES"),
     ],
 )
 def test_modules_take_their_words_from_the_vocabulary(
@@ -102,7 +102,7 @@ def _string_sets(tree: ast.AST) -> list[tuple[int, frozenset[str]]]:
 
 def test_no_module_declares_a_vocabulary_of_its_own() -> None:
     # the audit keeps its own copy on purpose (independence), pinned by the next test
-    allowed = {ROOT / "sim" / "vocabulary.py", ROOT / "sim" / "audit.py"}
+    allowed = {ROOT / "sim" / "vocabulary.py", ROOT / "sim" / "compliance" / "audit.py"}
     copies: set[str] = set()
     for package in ("sim", "agents", "reports"):
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -112,11 +112,11 @@ def test_no_module_declares_a_vocabulary_of_its_own() -> None:
                 for name, values in VALUE_SETS.items():
                     if strings == values:
                         copies.add(f"{path.relative_to(ROOT)}:{line}: {name}")
-    assert not copies, "import these from sim.vocabulary:\n" + "\n".join(sorted(copies))
+    assert not copies, "import these from dentsim.vocabulary:\n" + "\n".join(sorted(copies))
 
 
 def test_the_audit_keeps_its_own_copy_equal_to_the_vocabulary() -> None:
-    audit = sim.audit
+    audit = dentsim.compliance.audit
     assert audit.CHANNELS == v.CHANNELS  # the audit codes channels by position: order too
     assert set(audit.RESULTS) == set(v.RESULTS) and len(audit.RESULTS) == len(v.RESULTS)
     assert audit.ANSWERED_BY[1:] == v.ANSWERED_BY and audit.ANSWERED_BY[0] == ""  # nobody
@@ -172,8 +172,8 @@ def test_an_agent_receives_only_postures_and_purposes_the_protocol_defines(
     postures = {posture for posture, _ in foreign.SEEN}
     purposes = {p for _, ps in foreign.SEEN for p in ps}
     assert postures == {"written_consent"}
-    assert postures <= set(agents.protocol.LEGAL_POSTURES)
-    assert purposes and purposes <= set(agents.protocol.USE_CASES)
+    assert postures <= set(dentsim.agents.protocol.LEGAL_POSTURES)
+    assert purposes and purposes <= set(dentsim.agents.protocol.USE_CASES)
 
 
 def test_every_value_a_run_writes_is_in_the_vocabulary(written_consent_run: Path) -> None:

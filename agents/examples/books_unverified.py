@@ -1,7 +1,7 @@
 """A flawed agent that takes "yes, speaking" as proof of identity and books straight away.
 
 Skipping the date-of-birth question shortens calls, and lets whoever answers change the
-patient's appointments: `dentsim agent-test agents.examples.books_unverified:make_agent`
+patient's appointments: `dentsim agent-test dentsim.agents.examples.books_unverified:make_agent`
 fails verified_before_booking.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agents.protocol import AgentTurn, CallContext, Utterance
-from agents.scripted import ScriptedAgent, scripted_agent
+from dentsim.agents.protocol import AgentTurn, CallContext, Utterance
+from dentsim.agents.scripted import ScriptedAgent, scripted_agent
 
 
 class BooksUnverifiedAgent:

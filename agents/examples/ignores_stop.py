@@ -3,14 +3,14 @@
 Its opt-out detector matches the whole utterance against STOP / UNSUBSCRIBE, a rule
 borrowed from text messaging; plain-language revocation ("please stop calling me", "no me
 llamen") is treated as not understood and the call goes on. `dentsim agent-test
-agents.examples.ignores_stop:make_agent` fails opt_out_honoured.
+dentsim.agents.examples.ignores_stop:make_agent` fails opt_out_honoured.
 """
 
 from __future__ import annotations
 
-from agents.optout import OptOut
-from agents.script import load_scripts
-from agents.scripted import ScriptedAgent
+from dentsim.agents.optout import OptOut
+from dentsim.agents.script import load_scripts
+from dentsim.agents.scripted import ScriptedAgent
 
 _KEYWORDS = {"stop", "unsubscribe"}
 

@@ -1,15 +1,15 @@
 """A flawed agent that tells a household member what the call is about: the procedure.
 
 The bug looks helpful ("so they know it's important") and breaks HIPAA minimum necessary:
-`dentsim agent-test agents.examples.leaky_household:make_agent` fails no_phi_to_third_party.
+`dentsim agent-test dentsim.agents.examples.leaky_household:make_agent` fails no_phi_to_third_party.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from agents.protocol import AgentTurn, CallContext, Utterance
-from agents.scripted import ScriptedAgent, scripted_agent
+from dentsim.agents.protocol import AgentTurn, CallContext, Utterance
+from dentsim.agents.scripted import ScriptedAgent, scripted_agent
 
 
 class LeakyHouseholdAgent:

@@ -24,7 +24,7 @@ class AreaCode:
 @lru_cache(maxsize=1)
 def area_codes() -> dict[str, AreaCode]:
     """Every geographic US area code with its state and IANA zones (two for split codes)."""
-    text = resources.files("sim.data").joinpath("area_codes.csv").read_text()
+    text = resources.files("dentsim.data").joinpath("area_codes.csv").read_text()
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {
         r["area_code"]: AreaCode(r["area_code"], r["state"], tuple(r["zones"].split("|")))

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from agents.dialogue import play_call
-from agents.patients import ScriptedPatient, ScriptedReply, default_text
-from agents.protocol import Agent, CallContext, CallResult, PatientView, Slot
-from agents.scripted import ScriptedAgent, scripted_agent
+from dentsim.agents.dialogue import play_call
+from dentsim.agents.patients import ScriptedPatient, ScriptedReply, default_text
+from dentsim.agents.protocol import Agent, CallContext, CallResult, PatientView, Slot
+from dentsim.agents.scripted import ScriptedAgent, scripted_agent
 
 SLOTS = (
     Slot("slot-1", "Tuesday, April 14 at 9:30 am"),

@@ -12,8 +12,8 @@ import sys
 import time
 from dataclasses import replace
 
-from agents.protocol import AgentTurn, CallContext, Utterance
-from agents.scripted import scripted_agent
+from dentsim.agents.protocol import AgentTurn, CallContext, Utterance
+from dentsim.agents.scripted import scripted_agent
 
 # What the recording agent was given, call by call (the engine runs in this process in tests).
 SEEN: list[tuple[str, tuple[str, ...]]] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.conformance import (
+from dentsim.agents.conformance import (
     CHECKS,
     Case,
     CaseResult,
@@ -19,10 +19,10 @@ from agents.conformance import (
     report_junit,
     run_suite,
 )
-from agents.examples import books_unverified, ignores_stop, leaky_household
-from agents.protocol import USE_CASES, Action, AgentTurn, CallContext, Utterance
-from agents.scripted import ScriptedAgent, make_agent
-from sim.errors import InputError
+from dentsim.agents.examples import books_unverified, ignores_stop, leaky_household
+from dentsim.agents.protocol import USE_CASES, Action, AgentTurn, CallContext, Utterance
+from dentsim.agents.scripted import ScriptedAgent, make_agent
+from dentsim.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +194,7 @@ def test_user_cases_add_to_the_built_ins_and_replace_a_namesake(
 
 def test_reports_carry_every_case_check_and_transcript(cases: list[Case]) -> None:
     results = run_suite(ignores_stop.make_agent, [c for c in cases if c.name.startswith("recall_")])
-    data = report_json(results, "agents.examples.ignores_stop:make_agent")
+    data = report_json(results, "dentsim.agents.examples.ignores_stop:make_agent")
     assert (
         data["cases"] == len(results) and data["failed"] == sum(not r.passed for r in results) > 0
     )

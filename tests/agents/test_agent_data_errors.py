@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.conformance import load_cases
-from agents.patients import load_persona, load_personas
-from agents.script import builtin_scripts_dir, load_scripts
-from sim.errors import InputError
+from dentsim.agents.conformance import load_cases
+from dentsim.agents.patients import load_persona, load_personas
+from dentsim.agents.script import builtin_scripts_dir, load_scripts
+from dentsim.errors import InputError
 
 PERSONA = Path(__file__).parents[2] / "agents" / "personas" / "cooperative.yaml"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from agents.cli import agent_test
-from sim.errors import InputError
+from dentsim.agents.cli import agent_test
+from dentsim.errors import InputError
 
-HAS_CHECK = importlib.util.find_spec("sim.cli_check") is not None
+HAS_CHECK = importlib.util.find_spec("dentsim.cli.check") is not None
 
 
 def invoke(*args: str):
@@ -21,7 +21,9 @@ def invoke(*args: str):
 
 def test_the_scripted_agent_passes_and_the_command_returns_0(tmp_path: Path) -> None:
     junit, report = tmp_path / "out" / "agent.xml", tmp_path / "out" / "agent.json"
-    result = invoke("agents.scripted:make_agent", "--junit", str(junit), "--json", str(report))
+    result = invoke(
+        "dentsim.agents.scripted:make_agent", "--junit", str(junit), "--json", str(report)
+    )
     assert result.exception is None, result.output
     assert result.return_value == 0
     assert "0 failed" in result.output and "recall_cooperative_books" in result.output
@@ -30,7 +32,7 @@ def test_the_scripted_agent_passes_and_the_command_returns_0(tmp_path: Path) -> 
 
 
 def test_a_flawed_agent_fails_and_the_command_returns_1() -> None:
-    result = invoke("agents.examples.leaky_household:make_agent", "-k", "household")
+    result = invoke("dentsim.agents.examples.leaky_household:make_agent", "-k", "household")
     assert result.return_value == 1
     assert "FAIL post_op_household_member: no_phi_to_third_party" in result.output
 
@@ -38,11 +40,11 @@ def test_a_flawed_agent_fails_and_the_command_returns_1() -> None:
 @pytest.mark.parametrize(
     ("ref", "message"),
     [
-        ("agents.scripted", "expected MODULE:FACTORY"),
+        ("dentsim.agents.scripted", "expected MODULE:FACTORY"),
         ("no_such_module:make", "cannot import module 'no_such_module'"),
-        ("agents.scripted:no_such_factory", "has no attribute 'no_such_factory'"),
-        ("agents.scripted:_BOOKING_KINDS", "is not callable"),
-        ("agents.protocol:PatientTraits", "has no respond"),
+        ("dentsim.agents.scripted:no_such_factory", "has no attribute 'no_such_factory'"),
+        ("dentsim.agents.scripted:_BOOKING_KINDS", "is not callable"),
+        ("dentsim.agents.protocol:PatientTraits", "has no respond"),
     ],
 )
 def test_a_bad_agent_reference_is_bad_input(ref: str, message: str) -> None:
@@ -56,25 +58,27 @@ def test_a_bad_case_folder_is_bad_input(tmp_path: Path) -> None:
         "description: x\npurposes: [recall]\npatient: {persona: nobody, seed: 1}\n",
         encoding="utf-8",
     )
-    result = invoke("agents.scripted:make_agent", "--cases", str(tmp_path))
+    result = invoke("dentsim.agents.scripted:make_agent", "--cases", str(tmp_path))
     assert isinstance(result.exception, InputError)
     assert str(result.exception).startswith(
         f"{tmp_path / 'broken.yaml'}:3: patient.persona: unknown persona 'nobody'"
     )
 
 
-@pytest.mark.skipif(not HAS_CHECK, reason="sim.cli_check (another module) is not there yet")
+@pytest.mark.skipif(not HAS_CHECK, reason="dentsim.cli.check (another module) is not there yet")
 def test_through_dentsim_main_the_exit_codes_are_0_1_and_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from sim.cli import main
+    from dentsim.cli import main
 
-    assert main(["agent-test", "agents.scripted:make_agent", "-k", "recall_cooperative"]) == 0
+    assert (
+        main(["agent-test", "dentsim.agents.scripted:make_agent", "-k", "recall_cooperative"]) == 0
+    )
     assert (
         main(
             [
                 "agent-test",
-                "agents.examples.books_unverified:make_agent",
+                "dentsim.agents.examples.books_unverified:make_agent",
                 "-k",
                 "recall_cooperative",
             ]
@@ -82,7 +86,14 @@ def test_through_dentsim_main_the_exit_codes_are_0_1_and_2(
         == 1
     )
     assert (
-        main(["agent-test", "agents.scripted:make_agent", "--cases", str(tmp_path / "missing")])
+        main(
+            [
+                "agent-test",
+                "dentsim.agents.scripted:make_agent",
+                "--cases",
+                str(tmp_path / "missing"),
+            ]
+        )
         == 2
     )
     assert "folder not found" in capsys.readouterr().err

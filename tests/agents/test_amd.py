@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.amd import AmdModel, detect, load_amd_model
-from sim.errors import InputError
+from dentsim.agents.amd import AmdModel, detect, load_amd_model
+from dentsim.errors import InputError
 
 N = 20_000
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sim.audit import audit_run
-from sim.experiment import run_scenario
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.compliance.audit import audit_run
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import Scenario, apply_overrides, load_scenario
 from tests.conftest import BASELINE, small
 
 
@@ -89,7 +89,7 @@ def test_a_leaky_agent_in_the_engine_is_caught_by_the_audit(
 ) -> None:
     leaky = apply_overrides(
         scenario,
-        {"dialogue.agent": "agents.examples.leaky_household:make_agent", "campaigns.post_op.enabled": True,
+        {"dialogue.agent": "dentsim.agents.examples.leaky_household:make_agent", "campaigns.post_op.enabled": True,
          "clinical.p_procedure_at_hygiene_visit": 0.3, "population.share_households_sharing_home_phone": 1.0},
     )  # fmt: skip
     run_scenario(leaky, tmp_path / "leaky")

@@ -24,9 +24,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from agents import isolation
-from agents.cli import agent_test
-from agents.conformance import (
+from dentsim.agents import isolation
+from dentsim.agents.cli import agent_test
+from dentsim.agents.conformance import (
     Case,
     load_cases,
     report_json,
@@ -34,10 +34,10 @@ from agents.conformance import (
     run_suite,
     write_reports,
 )
-from agents.dialogue import play_call
-from agents.protocol import Action, AgentTurn
-from sim.experiment import run_scenario
-from sim.scenario import load_scenario
+from dentsim.agents.dialogue import play_call
+from dentsim.agents.protocol import Action, AgentTurn
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import load_scenario
 from tests.agents import foreign
 from tests.agents.calls import VERIFIED, context, patient
 from tests.conftest import BASELINE, ROOT, small
@@ -154,7 +154,7 @@ def test_reports_are_well_formed_whatever_strings_reach_them(tmp_path: Path) -> 
 def dentsim(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
     """`dentsim ARGS` in a subprocess, from the repository root, killed after `timeout_s`."""
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args],
+        [sys.executable, "-m", "dentsim.cli", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -316,7 +316,7 @@ def _state(pid: int) -> str:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_agent_test_leaves_no_agent_running() -> None:
     harness = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "agent-test", f"{FOREIGN}:hang_on_recall"]
+        [sys.executable, "-m", "dentsim.cli", "agent-test", f"{FOREIGN}:hang_on_recall"]
         + ["-k", "recall_cooperative", "--case-timeout", "600"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

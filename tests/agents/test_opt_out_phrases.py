@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.optout import builtin_phrases, classify_opt_out, opt_out_kind
-from agents.patients import load_phrases
+from dentsim.agents.optout import builtin_phrases, classify_opt_out, opt_out_kind
+from dentsim.agents.patients import load_phrases
 
 HARD = [
     "stop",

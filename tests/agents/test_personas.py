@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.dialogue import play_call
-from agents.patients import (
+from dentsim.agents.dialogue import play_call
+from dentsim.agents.patients import (
     PersonaPatient,
     load_persona,
     load_personas,
     make_patient,
     pick_persona,
 )
-from agents.protocol import AgentTurn, PatientTraits, Slot
+from dentsim.agents.protocol import AgentTurn, PatientTraits, Slot
 
 from .calls import agent, context
 

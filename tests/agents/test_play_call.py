@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.dialogue import play_call
-from agents.protocol import Action, AgentTurn, CallContext, Utterance
+from dentsim.agents.dialogue import play_call
+from dentsim.agents.protocol import Action, AgentTurn, CallContext, Utterance
 
 from .calls import VERIFIED, call, context, patient
 
@@ -127,8 +127,8 @@ def test_booked_slots_are_listed_on_the_result() -> None:
 
 def test_dialogue_code_imports_nothing_of_sim_but_errors_yamlio_files_and_vocabulary() -> None:
     # files: the atomic writer; vocabulary: the shared names of use cases, postures, outcomes
-    allowed = {"sim.errors", "sim.yamlio", "sim.files", "sim.vocabulary"}
-    allowed.add("sim.rules.phi")  # the protected-term matcher the gate shares: text only
+    allowed = {"dentsim.errors", "dentsim.yamlio", "dentsim.files", "dentsim.vocabulary"}
+    allowed.add("dentsim.compliance.phi")  # the protected-term matcher the gate shares: text only
     root = Path(__file__).parents[2] / "agents"
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

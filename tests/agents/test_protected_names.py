@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from agents.conformance import Case, load_cases, protected_in, run_suite
-from agents.protocol import AgentTurn, CallContext, Utterance
-from agents.script import builtin_scripts_dir, load_scripts
-from agents.scripted import make_agent
-from agents.voicemail import protected_terms_in
-from sim.errors import InputError
+from dentsim.agents.conformance import Case, load_cases, protected_in, run_suite
+from dentsim.agents.protocol import AgentTurn, CallContext, Utterance
+from dentsim.agents.script import builtin_scripts_dir, load_scripts
+from dentsim.agents.scripted import make_agent
+from dentsim.agents.voicemail import protected_terms_in
+from dentsim.errors import InputError
 
 SPELLINGS = ["root-canal", "root  canal", "ROOT\ncanal", "Root\u00a0Canal", "root\u2014canal"]
 PRACTICES = ["Root Canal & Implant Dentistry", "Crown & Bridge Dental Implant Center"]

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from agents.conformance import protected_in, verified_at
-from agents.protocol import USE_CASES, Slot, Utterance
-from agents.voicemail import protected_terms_in, render_voicemail
+from dentsim.agents.conformance import protected_in, verified_at
+from dentsim.agents.protocol import USE_CASES, Slot, Utterance
+from dentsim.agents.voicemail import protected_terms_in, render_voicemail
 
 from .calls import (
     CALLBACK,

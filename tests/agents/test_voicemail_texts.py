@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.protocol import USE_CASES
-from agents.voicemail import SMS_MAX_CHARS, protected_terms_in, render_sms, render_voicemail
+from dentsim.agents.protocol import USE_CASES
+from dentsim.agents.voicemail import SMS_MAX_CHARS, protected_terms_in, render_sms, render_voicemail
 
 PURPOSES = [(p,) for p in USE_CASES] + list(combinations(USE_CASES, 2))
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from sim.audit import AuditReport, audit_run
-from sim.rules.model import RuleSet
+from dentsim.compliance.audit import AuditReport, audit_run
+from dentsim.compliance.rules import RuleSet
 
 from .runlog import write_run
 

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim.audit import audit_run
-from sim.errors import InputError
+from dentsim.compliance.audit import audit_run
+from dentsim.errors import InputError
 
 from .runlog import attempt, local, optout, patient
 

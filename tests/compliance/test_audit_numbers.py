@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim import population
-from sim.audit import STATES, area_codes, audit_run
-from sim.errors import InputError
-from sim.scenario import USState
+from dentsim.compliance.audit import STATES, area_codes, audit_run
+from dentsim.domain import population
+from dentsim.errors import InputError
+from dentsim.scenario import USState
 
 from .runlog import attempt, broken, local, patient, practice, sms
 

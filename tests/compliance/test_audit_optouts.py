@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sim.rules.model import load_rules
+from dentsim.compliance.rules import load_rules
 
 from .runlog import STOP_CONFIRMATION, attempt, broken, local, optout, patient, sms
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.audit import audit_run
+from dentsim.compliance.audit import audit_run
 
 from .runlog import VOICEMAIL, attempt, broken, optout, patient, sms, voicemail, write_run
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.rules.model import load_rules
+from dentsim.compliance.rules import load_rules
 
 from .runlog import attempt, broken, local, patient, sms, utc
 

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from sim.cli_check import check
-from sim.errors import InputError
-from sim.rules.model import RULE_IDS
+from dentsim.cli.check import check
+from dentsim.compliance.rules import RULE_IDS
+from dentsim.errors import InputError
 
 from .runlog import attempt, local, patient
 
@@ -19,7 +19,7 @@ NY = "America/New_York"
 
 
 def invoke(args: list[str]) -> tuple[int, str, str]:
-    """Run `check` as sim.cli.main does: InputError -> its lines on stderr, exit code 2."""
+    """Run `check` as dentsim.cli.main does: InputError -> its lines on stderr, exit code 2."""
     result = CliRunner().invoke(check, args, standalone_mode=False)
     if isinstance(result.exception, InputError):
         return 2, result.stdout, "\n".join(result.exception.problems)
@@ -107,10 +107,11 @@ def test_a_rules_file_with_a_bad_key_exits_2_naming_file_line_and_key(clean_run,
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("agents.cli") is None, reason="agents.cli not there yet"
+    importlib.util.find_spec("dentsim.agents.cli") is None,
+    reason="dentsim.agents.cli not there yet",
 )
 def test_the_dentsim_command_runs_check_in_process(late_run, tmp_path, capsys):
-    from sim.cli import main
+    from dentsim.cli import main
 
     assert main(["check", str(late_run)]) == 1
     assert main(["check", str(tmp_path / "nowhere")]) == 2

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.audit import audit_run
-from sim.cli import main
-from sim.experiment import run_scenario
-from sim.scenario import apply_overrides, load_scenario
+from dentsim.cli import main
+from dentsim.compliance.audit import audit_run
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import apply_overrides, load_scenario
 from tests.conftest import ROOT, small
 
 STRESS = ROOT / "scenarios" / "compliance_stress.yaml"

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from sim import model as model_module
-from sim.audit import audit_run
-from sim.experiment import run_scenario
-from sim.pms import PracticeState
-from sim.rules.gate import Gate
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.compliance.audit import audit_run
+from dentsim.compliance.gate import Gate
+from dentsim.domain.pms import PracticeState
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.simulation import model as model_module
 from tests.conftest import ROOT
 
 STRESS = ROOT / "scenarios" / "compliance_stress.yaml"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sim.calendar import DAY_S
-from sim.model import PracticeModel
-from sim.planner import Item, touch
-from sim.population import generate
-from sim.rules.gate import Refusal
-from sim.scenario import Scenario
+from dentsim.compliance.gate import Refusal
+from dentsim.domain.calendar import DAY_S
+from dentsim.domain.population import generate
+from dentsim.scenario import Scenario
+from dentsim.simulation.model import PracticeModel
+from dentsim.simulation.planner import Item, touch
 from tests.conftest import small
 
 

@@ -1,7 +1,7 @@
 """Names are not health information: protected terms are judged beyond what identifies the
 caller and the callee, and match whatever the case, hyphens, spacing, line breaks or Unicode form.
 
-The gate and the agents share sim/rules/phi.py; the audit keeps its own copy, pinned equal here.
+The gate and the agents share sim/compliance/phi.py; the audit keeps its own copy, pinned equal here.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.voicemail import render_sms, render_voicemail
-from sim import audit as audit_module
-from sim.model import PracticeModel
-from sim.planner import Item, touch
-from sim.population import generate
-from sim.rules.model import load_rules
-from sim.rules.phi import ProtectedTerms, packaged_terms
-from sim.scenario import Scenario, apply_overrides
+from dentsim.agents.voicemail import render_sms, render_voicemail
+from dentsim.compliance import audit as audit_module
+from dentsim.compliance.phi import ProtectedTerms, packaged_terms
+from dentsim.compliance.rules import load_rules
+from dentsim.domain.population import generate
+from dentsim.scenario import Scenario, apply_overrides
+from dentsim.simulation.model import PracticeModel
+from dentsim.simulation.planner import Item, touch
 from tests.conftest import small
 
 from .runlog import PRACTICE_PHONE, attempt, broken, local, patient, practice, sms, voicemail

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputError
-from sim.rules.model import RULE_IDS, load_rules
+from dentsim.compliance.rules import RULE_IDS, load_rules
+from dentsim.errors import InputError
 
 
 def test_every_rule_has_a_statement_and_a_source():

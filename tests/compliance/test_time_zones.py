@@ -11,8 +11,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.audit
-from sim.audit import local_seconds
+import dentsim.compliance.audit
+from dentsim.compliance.audit import local_seconds
 
 ZONES = [
     "America/New_York",
@@ -56,13 +56,13 @@ def test_local_seconds_step_on_the_second_of_a_dst_change():
 
 
 def test_the_audit_imports_nothing_of_the_gate_or_the_calendar():
-    tree = ast.parse(Path(sim.audit.__file__).read_text())
+    tree = ast.parse(Path(dentsim.compliance.audit.__file__).read_text())
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    # sim.files only writes a file atomically: no rule, no time zone
-    allowed = {"sim.errors", "sim.rules.model", "sim.files"}
+    # dentsim.files only writes a file atomically: no rule, no time zone
+    allowed = {"dentsim.errors", "dentsim.compliance.rules", "dentsim.files"}
     assert {m for m in imported if m.startswith("sim")} <= allowed

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.scenario import Scenario
+from dentsim.cli import main
+from dentsim.scenario import Scenario
 from tests.conftest import small
 
 RESULT_FILES = ("results.parquet", "summary.json", "summary.parquet", "pareto.json", "sweep.json")

@@ -13,9 +13,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from sim.cli import main
-from sim.experiment import FAIL_TASK_ENV
-from sim.scenario import Scenario, apply_overrides
+from dentsim.cli import main
+from dentsim.experiments.tasks import FAIL_TASK_ENV
+from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 
 NIGHT_UTC_S = 8 * 3600  # 08:00 UTC: between 22:00 and 04:00 in every US zone

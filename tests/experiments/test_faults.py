@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.experiment import FAIL_TASK_ENV, KILL_TASK_ENV, Executor
-from sim.sweep import load_sweep, run_sweep
+from dentsim.cli import main
+from dentsim.experiments.sweep import load_sweep, run_sweep
+from dentsim.experiments.tasks import FAIL_TASK_ENV, KILL_TASK_ENV, Executor
 from tests.experiments.conftest import copy_run, same_results
 
 

@@ -11,12 +11,12 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim import metrics
-from sim.cli import main
-from sim.engine import simulate_practice
-from sim.eventlog import SCHEMAS
-from sim.group import MEDIANS_HOURS, RATIO_DENOMINATORS, SUMMED, practice_scenario
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.cli import main
+from dentsim.experiments.group import MEDIANS_HOURS, RATIO_DENOMINATORS, SUMMED, practice_scenario
+from dentsim.results import metrics
+from dentsim.scenario import Scenario, apply_overrides, load_scenario
+from dentsim.simulation.engine import simulate_practice
+from dentsim.simulation.eventlog import SCHEMAS
 from tests.conftest import ROOT
 from tests.experiments.conftest import write_scenario
 
@@ -155,7 +155,9 @@ def test_every_kpi_of_the_metrics_has_a_rule_for_pooling_over_practices(tiny: Sc
     kpis = metrics.kpis(run.tables)
     names = set(kpis["overall"]) | {k for row in kpis["by_use_case"].values() for k in row}
     unpooled = names - SUMMED - set(RATIO_DENOMINATORS) - set(MEDIANS_HOURS)
-    assert not unpooled, f"add these KPIs to a pooling rule in sim/group.py: {sorted(unpooled)}"
+    assert not unpooled, (
+        f"add these KPIs to a pooling rule in sim/experiments/group.py: {sorted(unpooled)}"
+    )
 
 
 def test_a_state_mix_of_zero_shares_is_bad_input(

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import sim.cli_check
-import sim.experiment
-from sim.cli import main
-from sim.experiment import run_scenario
-from sim.scenario import Scenario, apply_overrides
+import dentsim.cli.check
+import dentsim.experiments.tasks
+from dentsim.cli import main
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 
 
@@ -40,7 +40,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a practice-year was simulated before the output path was checked")
 
-    monkeypatch.setattr(sim.experiment, "simulate_practice", refuse)
+    monkeypatch.setattr(dentsim.experiments.tasks, "simulate_practice", refuse)
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_check_junit_into_a_folder_exits_2_before_auditing(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("audited before the output path was checked")
 
-    monkeypatch.setattr(sim.cli_check, "audit_run", refuse)
+    monkeypatch.setattr(dentsim.cli.check, "audit", refuse)
     assert main(["check", str(run_dir), "--junit", str(tmp_path)]) == 2
     assert f"--junit {tmp_path}: is a directory; expected a file name" in error_of(capsys)
 
@@ -116,7 +116,7 @@ def test_report_out_that_cannot_be_a_folder_exits_2(run_dir, a_file, where, caps
 
 
 def test_agent_test_junit_into_a_folder_exits_2_before_any_case(tmp_path: Path, capsys) -> None:
-    assert main(["agent-test", "agents.scripted:make_agent", "--junit", str(tmp_path)]) == 2
+    assert main(["agent-test", "dentsim.agents.scripted:make_agent", "--junit", str(tmp_path)]) == 2
     assert f"--junit {tmp_path}: is a directory" in error_of(capsys)
 
 

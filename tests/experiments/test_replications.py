@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.experiment import mean_ci, replication_seed
-from sim.scenario import Scenario, apply_overrides
+from dentsim.cli import main
+from dentsim.experiments.tasks import mean_ci, replication_seed
+from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 
 SINGLE_RUN_FILES = ("run.json", "kpis.json", "patients.parquet", "attempts.parquet", "done.json")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import sim.experiment
-from sim.audit import audit_run
-from sim.cli import main
-from sim.errors import InputError
-from sim.experiment import run_scenario
-from sim.scenario import Scenario, apply_overrides
+import dentsim.experiments.tasks
+from dentsim.cli import main
+from dentsim.compliance.audit import audit_run
+from dentsim.errors import InputError
+from dentsim.experiments.tasks import run_scenario
+from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 
 
@@ -103,7 +103,7 @@ def test_a_folder_that_is_not_a_dentsim_result_is_refused_before_anything_runs(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("simulated into a foreign folder")
 
-    monkeypatch.setattr(sim.experiment, "simulate_practice", refuse)
+    monkeypatch.setattr(dentsim.experiments.tasks, "simulate_practice", refuse)
     folder = tmp_path / "thesis"
     folder.mkdir()
     (folder / "chapter1.tex").write_text("\\section{Intro}\n")
@@ -145,7 +145,7 @@ def test_a_failed_simulation_leaves_the_previous_run_whole(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the simulation broke")
 
-    monkeypatch.setattr(sim.experiment, "simulate_practice", crash)
+    monkeypatch.setattr(dentsim.experiments.tasks, "simulate_practice", crash)
     with pytest.raises(RuntimeError):
         run_scenario(short, out)
     assert {name: (out / name).read_bytes() for name in files_in(out)} == before

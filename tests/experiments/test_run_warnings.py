@@ -13,16 +13,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim import model as model_module
-from sim import population
-from sim.audit import audit_run
-from sim.cli import main
-from sim.experiment import Executor, run_replications, run_scenario
-from sim.population import generate, word_lists
-from sim.rules.model import load_rules
-from sim.rules.phi import packaged_terms
-from sim.run_warnings import REFUSED_MIN_CONTACTS, REFUSED_SHARE, refusal_warnings
-from sim.scenario import Scenario, apply_overrides
+from dentsim.cli import main
+from dentsim.compliance.audit import audit_run
+from dentsim.compliance.phi import packaged_terms
+from dentsim.compliance.rules import load_rules
+from dentsim.domain import population
+from dentsim.domain.population import generate, word_lists
+from dentsim.experiments.tasks import Executor, run_replications, run_scenario
+from dentsim.results.warnings import REFUSED_MIN_CONTACTS, REFUSED_SHARE, refusal_warnings
+from dentsim.scenario import Scenario, apply_overrides
+from dentsim.simulation import model as model_module
 from tests.conftest import small
 
 from .conftest import write_scenario

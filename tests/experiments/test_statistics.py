@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.experiment import mean_ci, replication_seed, summarise, t_quantile
+from dentsim.experiments.tasks import mean_ci, replication_seed, summarise, t_quantile
 
 
 @pytest.mark.parametrize(

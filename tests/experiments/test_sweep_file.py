@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.scenario import Scenario
-from sim.sweep import load_sweep
+from dentsim.cli import main
+from dentsim.experiments.sweep import load_sweep
+from dentsim.scenario import Scenario
 from tests.conftest import ROOT
 from tests.experiments.conftest import SWEEP_TEXT, write_sweep
 

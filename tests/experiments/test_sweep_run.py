@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sim.cli import main
-from sim.experiment import mean_ci
-from sim.sweep import pareto
+from dentsim.cli import main
+from dentsim.experiments.sweep import pareto
+from dentsim.experiments.tasks import mean_ci
 from tests.experiments.conftest import same_results
 
 VARIANTS = ["base", "unknown_caller_id", "combine=false"]

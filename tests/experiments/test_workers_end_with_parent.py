@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sim.experiment import _watch_parent
-from sim.scenario import Scenario, apply_overrides
+from dentsim.experiments.tasks import _watch_parent
+from dentsim.scenario import Scenario, apply_overrides
 from tests.conftest import ROOT
 from tests.experiments.conftest import write_scenario
 
@@ -55,7 +55,7 @@ def test_killing_the_parent_ends_its_workers_and_the_resource_tracker(
     args = ["run", str(scenario), "--replications", "8", "--workers", "2", "--quiet"]
     args += ["--executor", executor, "--out", str(tmp_path / "out")]
     parent = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", *args],
+        [sys.executable, "-m", "dentsim.cli", *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reports.report import ReportFiles, build_report
-from sim.experiment import run_scenario
-from sim.scenario import Scenario
+from dentsim.experiments.tasks import run_scenario
+from dentsim.reports.report import ReportFiles, build_report
+from dentsim.scenario import Scenario
 from tests.conftest import small
 
 KPI_MEAN_KEYS = ("mean", "ci_low", "ci_high", "n")

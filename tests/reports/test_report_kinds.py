@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import sim.engine
-from reports.report import build_report
-from reports.results import open_results
+import dentsim.simulation.engine
+from dentsim.reports.report import build_report
+from dentsim.reports.results import open_results
 
 from .conftest import SWEEP_VARIANTS
 
@@ -45,8 +45,8 @@ def test_a_report_reads_results_and_never_simulates(run_dir, tmp_path, monkeypat
     def refuse(*args, **kwargs):
         raise AssertionError("the report ran a simulation")
 
-    monkeypatch.setattr(sim.engine, "simulate_practice", refuse)
-    monkeypatch.setattr("sim.experiment.simulate_practice", refuse)
+    monkeypatch.setattr(dentsim.simulation.engine, "simulate_practice", refuse)
+    monkeypatch.setattr("dentsim.experiments.tasks.simulate_practice", refuse)
     assert build_report(run_dir, tmp_path).html.is_file()
 
 
@@ -79,8 +79,8 @@ def test_a_sweep_is_found_by_sweep_json_without_run_json(sweep_dir):
 
 
 def test_a_group_sums_its_practices(group_dir, run_dir, tmp_path):
-    from reports.report import _run_report
-    from reports.roi import load_roi_inputs
+    from dentsim.reports.report import _run_report
+    from dentsim.reports.roi import load_roi_inputs
 
     inputs = load_roi_inputs(None)
     one, _, _ = _run_report(open_results(run_dir), inputs, None)
@@ -97,7 +97,7 @@ def test_a_group_sums_its_practices(group_dir, run_dir, tmp_path):
 
 
 def test_a_sweep_reads_the_pareto_front_from_an_object_and_the_named_base(tmp_path):
-    from reports.sweep import read_sweep
+    from dentsim.reports.sweep import read_sweep
 
     from .conftest import write_sweep
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reports.report import build_report
+from dentsim.reports.report import build_report
 
 SCRIPT = "<script>alert(1)</script>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -37,7 +37,7 @@ def test_the_same_input_gives_the_same_pdf_and_png_bytes(run_dir: Path, tmp_path
         out = tmp_path / name
         env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
         done = subprocess.run(
-            [sys.executable, "-m", "sim.cli", "report", str(run_dir), "--out", str(out)],
+            [sys.executable, "-m", "dentsim.cli", "report", str(run_dir), "--out", str(out)],
             env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr

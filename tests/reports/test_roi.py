@@ -10,9 +10,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from reports import fmt
-from reports.results import open_results, read_run
-from reports.roi import (
+from dentsim.cli import main
+from dentsim.errors import InputError
+from dentsim.reports import fmt
+from dentsim.reports.results import open_results, read_run
+from dentsim.reports.roi import (
     DEFAULT_ROI_FILE,
     RoiInputs,
     combine_runs,
@@ -21,8 +23,6 @@ from reports.roi import (
     timeline,
     unit_values,
 )
-from sim.cli import main
-from sim.errors import InputError
 
 
 def roi_of(run_dir: Path, inputs: RoiInputs):

@@ -21,9 +21,8 @@ from typing import Annotated, Any
 import pyarrow as pa
 from pydantic import Field, ValidationError, model_validator
 
-from sim.errors import InputError
-from sim.eventlog import FORMAT_VERSION, write_json, write_parquet
-from sim.experiment import (
+from dentsim.errors import InputError
+from dentsim.experiments.tasks import (
     CONFIDENCE,
     SEED_RULE,
     Executor,
@@ -42,8 +41,8 @@ from sim.experiment import (
     replication_seed,
     run_tasks,
 )
-from sim.results import SWEEP_FILES, SWEEP_MANIFEST
-from sim.scenario import (
+from dentsim.results.rundir import SWEEP_FILES, SWEEP_MANIFEST
+from dentsim.scenario import (
     MAX_SEED,
     RUN_NAME,
     Scenario,
@@ -53,7 +52,8 @@ from sim.scenario import (
     load_scenario,
     with_files_from,
 )
-from sim.yamlio import Path_, Scalar, describe_errors, read_yaml, validate_data
+from dentsim.simulation.eventlog import FORMAT_VERSION, write_json, write_parquet
+from dentsim.yamlio import Path_, Scalar, describe_errors, read_yaml, validate_data
 
 BASE = "base"  # the variant without overrides, which every other is compared with
 NAME = RUN_NAME  # one safe file name, as a scenario's name is

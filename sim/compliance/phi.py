@@ -1,5 +1,5 @@
 """Protected details in what is said or left: one normalisation and one matcher for the gate and
-the agents' checks (sim/audit.py keeps its own copy on purpose; a test pins the two equal).
+the agents' checks (sim/compliance/audit.py keeps its own copy on purpose; a test pins the two equal).
 
 Text and terms are compared after NFKC, case folding, dropping invisible characters (soft
 hyphens, zero-width spaces and joiners), and reading every run of whitespace, hyphens and
@@ -114,9 +114,11 @@ def person_names(first_name: str, last_name: str) -> tuple[str, ...]:
 
 @cache
 def packaged_terms() -> ProtectedTerms:
-    """The packaged vocabulary (sim/rules/hipaa_vocabulary.yaml), for checks that have no
+    """The packaged vocabulary (sim/compliance/hipaa_vocabulary.yaml), for checks that have no
     scenario's rules at hand: the agents' checks and the names the population generator picks.
     The gate and the audit read the rules' own list (a rules file may name another vocabulary
     and add terms)."""
-    text = resources.files("sim.rules").joinpath("hipaa_vocabulary.yaml").read_text("utf-8")
+    text = (
+        resources.files("dentsim.compliance").joinpath("hipaa_vocabulary.yaml").read_text("utf-8")
+    )
     return ProtectedTerms(t for group in yaml.safe_load(text)["terms"].values() for t in group)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.pms import NONE, PracticeState
-from sim.population import MONTH_DAYS
-from sim.scenario import CampaignsConfig, OutreachConfig, PostOpConfig
+from dentsim.domain.pms import NONE, PracticeState
+from dentsim.domain.population import MONTH_DAYS
+from dentsim.scenario import CampaignsConfig, OutreachConfig, PostOpConfig
 
 RECALL = "recall"
 REACTIVATION = "reactivation"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.population import MONTH_DAYS, Patients
+from dentsim.domain.population import MONTH_DAYS, Patients
 
 OUTREACH = ("recall", "reactivation", "treatment_plan", "post_op")
 HISTORY = 16  # contact days remembered per patient, enough for any weekly cap

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.scenario import WEEKDAYS, TelephonyConfig
-from sim.streams import Draws
+from dentsim.scenario import WEEKDAYS, TelephonyConfig
+from dentsim.streams import Draws
 
 
 @dataclass(slots=True)  # one per dial: a plain record is a third of the cost of a frozen one

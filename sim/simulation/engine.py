@@ -1,7 +1,7 @@
 """Wires one practice into a SimPy Environment: mornings, contacts, replies, visits, staff.
 
 Thin by design: each process says *when* something happens and asks the practice model
-(sim/model.py) *what* happens.
+(sim/simulation/model.py) *what* happens.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 import pyarrow as pa
 import simpy
 
-from sim import population
-from sim.model import AgentFaults, Deferred, Placed, PracticeModel
-from sim.planner import Touch
-from sim.population import Patients, Practice
-from sim.scenario import Scenario, minutes_of
+from dentsim.domain import population
+from dentsim.domain.population import Patients, Practice
+from dentsim.scenario import Scenario, minutes_of
+from dentsim.simulation.model import AgentFaults, Deferred, Placed, PracticeModel
+from dentsim.simulation.planner import Touch
 
 Process = Generator[simpy.Event, Any, None]
 CLOSING_MINUTE = 23 * 60  # practice-local time the day's visits are settled

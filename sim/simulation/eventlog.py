@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.files import write_bytes
+from dentsim.files import write_bytes
 
 FORMAT_VERSION = 1
 TS = pa.timestamp("s", tz="UTC")

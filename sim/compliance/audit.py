@@ -1,7 +1,7 @@
 """The independent compliance audit: judge every contact of an event log against the rules data.
 
 Every rule is re-derived from the rules data and the run's tables with numpy and pyarrow (no
-per-contact Python loop). Nothing of the gate or of sim.calendar is imported, so one bug cannot
+per-contact Python loop). Nothing of the gate or of dentsim.domain.calendar is imported, so one bug cannot
 sit in both; the time-zone arithmetic here is its own (zoneinfo + tzdata).
 """
 
@@ -28,9 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
-from sim.files import write_bytes, xml_document
-from sim.rules.model import WEEKDAYS, RuleSet, load_rules
+from dentsim.compliance.rules import WEEKDAYS, RuleSet, load_rules
+from dentsim.errors import InputError
+from dentsim.files import write_bytes, xml_document
 
 FORMAT_VERSION = 1
 DAY_S = 86_400
@@ -752,7 +752,7 @@ def area_codes() -> dict[str, tuple[str, tuple[str, ...]]]:
 
     The file is data the population generator reads too; this reader is the audit's own.
     """
-    text = resources.files("sim.data").joinpath("area_codes.csv").read_text(encoding="utf-8")
+    text = resources.files("dentsim.data").joinpath("area_codes.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
     return {
         r["area_code"]: (r["state"], tuple(z for z in r["zones"].split("|") if z)) for r in rows
@@ -1063,7 +1063,7 @@ def _explode(
     return out_rows, flat[np.repeat(starts[which], k) + offset]
 
 
-# Protected terms: the audit's own copy of sim/rules/phi.py's matching (a test pins the two equal).
+# Protected terms: the audit's own copy of sim/compliance/phi.py's matching (a test pins the two equal).
 # Texts and terms are compared after NFKC, case folding, dropping invisible characters and reading
 # whitespace, hyphens and dashes as one space; a term inside an identifier where it stands (the
 # practice's name, number and address, the names of the people reached) is not counted.

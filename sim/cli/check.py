@@ -1,7 +1,7 @@
 """`dentsim check RUN_DIR`: audit a run's event log against the compliance rules; for a
 replicated run, a group or a sweep, every practice-year inside it.
 
-Exit codes: 0 no violation, 1 violations, 2 unreadable input (InputError, printed by sim.cli.main).
+Exit codes: 0 no violation, 1 violations, 2 unreadable input (InputError, printed by dentsim.cli.main).
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.audit import AuditReport, ResultsAudit, RuleResult, audit_run, write_json, write_junit
-from sim.files import check_output_file
-from sim.results import audit_results, open_results
-from sim.rules.model import load_rules
+from dentsim.api import audit
+from dentsim.compliance.audit import (
+    AuditReport,
+    ResultsAudit,
+    RuleResult,
+    write_json,
+    write_junit,
+)
+from dentsim.files import check_output_file
 
 KINDS = {"replicated": "replicated run", "group": "group", "sweep": "sweep"}
 MAX_NOTES = 10
@@ -59,16 +64,12 @@ def check(
     for path, option in ((junit_file, "--junit"), (json_file, "--json")):
         if path is not None:
             check_output_file(path, option)
-    rules = load_rules(rules_file)
-    results = open_results(run_dir)
+    report = audit(run_dir, rules_file, max_examples).report
     console = Console(highlight=False)
-    report: AuditReport | ResultsAudit
-    if results.kind == "single":
-        report = audit_run(run_dir, rules, max_examples=max_examples)
-        print_report(report, console)
-    else:
-        report = audit_results(results, rules, max_examples=max_examples)
+    if isinstance(report, ResultsAudit):
         print_results(report, console)
+    else:
+        print_report(report, console)
     if junit_file is not None:
         write_junit(report, junit_file)
     if json_file is not None:

@@ -1,7 +1,7 @@
 """One practice's world, and what happens when a contact is placed, answered or returned.
 
 Everything here is plain Python over the domain modules (telephony, behaviour, book,
-campaigns, gate); `sim/engine.py` only decides *when* these methods run.
+campaigns, gate); `sim/simulation/engine.py` only decides *when* these methods run.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from agents.amd import AmdModel, detect, load_amd_model
-from agents.dialogue import decided_call, play_call
-from agents.loading import load_agent
-from agents.patients import (
+from dentsim import streams
+from dentsim.agents.amd import AmdModel, detect, load_amd_model
+from dentsim.agents.dialogue import decided_call, play_call
+from dentsim.agents.loading import load_agent
+from dentsim.agents.patients import (
     Decisions,
     PersonaSet,
     SteeredPatient,
@@ -22,7 +23,7 @@ from agents.patients import (
     make_patient,
     pick_persona,
 )
-from agents.protocol import (
+from dentsim.agents.protocol import (
     Agent,
     CallContext,
     CallResult,
@@ -31,19 +32,19 @@ from agents.protocol import (
     PatientView,
     Slot,
 )
-from agents.voicemail import render_optout_confirmation, render_sms, render_voicemail
-from sim import behaviour, campaigns, streams, telephony
-from sim.behaviour import Traits
-from sim.book import Book
-from sim.calendar import DAY_S, Clock
-from sim.campaigns import CONFIRMATION, POST_OP, REACTIVATION, RECALL, TREATMENT_PLAN
-from sim.eventlog import Recorder
-from sim.planner import Item, Planner, Touch, touch
-from sim.pms import Appointment, PracticeState
-from sim.population import Patients, Practice
-from sim.rules.gate import Gate
-from sim.rules.model import load_rules
-from sim.scenario import BOOK_DAYS_AFTER_END, WEEKDAYS, DialogueConfig, Scenario, minutes_of
+from dentsim.agents.voicemail import render_optout_confirmation, render_sms, render_voicemail
+from dentsim.compliance.gate import Gate
+from dentsim.compliance.rules import load_rules
+from dentsim.domain import behaviour, campaigns, telephony
+from dentsim.domain.behaviour import Traits
+from dentsim.domain.book import Book
+from dentsim.domain.calendar import DAY_S, Clock
+from dentsim.domain.campaigns import CONFIRMATION, POST_OP, REACTIVATION, RECALL, TREATMENT_PLAN
+from dentsim.domain.pms import Appointment, PracticeState
+from dentsim.domain.population import Patients, Practice
+from dentsim.scenario import BOOK_DAYS_AFTER_END, WEEKDAYS, DialogueConfig, Scenario, minutes_of
+from dentsim.simulation.eventlog import Recorder
+from dentsim.simulation.planner import Item, Planner, Touch, touch
 
 OFF_HOURS_H = 3  # a call this many hours from the patient's best hour counts as off-hours
 OPTOUT_CONFIRMATION = "optout_confirmation"

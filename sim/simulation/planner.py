@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import campaigns
-from sim.behaviour import Traits
-from sim.calendar import Clock
-from sim.campaigns import POST_OP
-from sim.pms import Appointment, PracticeState
-from sim.population import Patients
-from sim.scenario import WEEKDAYS, Scenario, minutes_of
-from sim.streams import Draws
+from dentsim.domain import campaigns
+from dentsim.domain.behaviour import Traits
+from dentsim.domain.calendar import Clock
+from dentsim.domain.campaigns import POST_OP
+from dentsim.domain.pms import Appointment, PracticeState
+from dentsim.domain.population import Patients
+from dentsim.scenario import WEEKDAYS, Scenario, minutes_of
+from dentsim.streams import Draws
 
 MIN_WINDOW_S = 15 * 60
 HOUR_S = 3600

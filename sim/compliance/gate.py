@@ -1,8 +1,8 @@
 """The compliance gate: may this contact be placed at this moment, and if not, when?
 
 The engine asks `Gate.check` for every contact right before it is placed, and `Gate.message`
-for every voicemail or text before it is left. The rules come from sim/rules/*.yaml (the
-RuleSet); the decisions are this module's own. The audit (sim/audit.py) re-derives every rule
+for every voicemail or text before it is left. The rules come from sim/compliance/*.yaml (the
+RuleSet); the decisions are this module's own. The audit (sim/compliance/audit.py) re-derives every rule
 independently and never imports this module, so a bug here cannot hide itself.
 """
 
@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.calendar import DAY_S, HOUR_S, Clock, federal_holidays
-from sim.rules.model import LocalWindow, RuleSet
-from sim.rules.phi import ProtectedTerms, person_names
-from sim.scenario import WEEKDAYS, Scenario
-from sim.vocabulary import LEGAL_POSTURES, USE_CASES
+from dentsim.compliance.phi import ProtectedTerms, person_names
+from dentsim.compliance.rules import LocalWindow, RuleSet
+from dentsim.domain.calendar import DAY_S, HOUR_S, Clock, federal_holidays
+from dentsim.scenario import WEEKDAYS, Scenario
+from dentsim.vocabulary import LEGAL_POSTURES, USE_CASES
 
 if TYPE_CHECKING:
-    from sim.planner import Touch
-    from sim.pms import PracticeState
-    from sim.population import Patients, Practice
+    from dentsim.domain.pms import PracticeState
+    from dentsim.domain.population import Patients, Practice
+    from dentsim.simulation.planner import Touch
 
 _UNKNOWN = object()  # a verdict not worked out yet (None is a verdict: permitted)
 SEARCH_HOURS = 96  # how far ahead a time-of-day refusal looks for the next permitted hour

@@ -16,10 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim import streams
-from sim.errors import InputError
-from sim.eventlog import write_parquet
-from sim.experiment import (
+from dentsim import streams
+from dentsim.errors import InputError
+from dentsim.experiments.tasks import (
     Executor,
     ExperimentResult,
     PracticeTask,
@@ -31,12 +30,13 @@ from sim.experiment import (
     nest,
     run_tasks,
 )
-from sim.results import GROUP_FILES
-from sim.scenario import Scenario, apply_overrides
+from dentsim.results.rundir import GROUP_FILES
+from dentsim.scenario import Scenario, apply_overrides
+from dentsim.simulation.eventlog import write_parquet
 
 GROUP_STREAM = "group"
 
-# How each KPI of sim.metrics pools over practices (patients belong to one practice, so
+# How each KPI of dentsim.results.metrics pools over practices (patients belong to one practice, so
 # distinct-patient counts add up). Ratios are recomputed from summed numerators and denominators,
 # never averaged: a ratio's numerator is ratio x denominator, an exact whole number.
 SUMMED = frozenset(
@@ -120,7 +120,7 @@ def _pick(mix: Mapping[Any, float], u: float) -> str:
 def pooling_extras(tables: dict[str, pa.Table]) -> dict[str, Any]:
     """Worker side: the few parts a pooled KPI needs that kpis.json does not hold.
 
-    Mirrors sim.metrics: the denominator of voice_fallback_recovery (visits that would have
+    Mirrors dentsim.results.metrics: the denominator of voice_fallback_recovery (visits that would have
     been missed and the text did not confirm) and every staff callback's wait.
     """
     appts = tables["appointments"]

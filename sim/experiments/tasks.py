@@ -3,13 +3,14 @@ the task runner that fans practice-years out to local processes or a Dask cluste
 
 A task is one practice-year. It writes its own run directory and a `done.json` checkpoint last,
 and hands back only that small record, so memory stays flat however many tasks there are, and
-a rerun with `resume` skips every finished task. Sweeps (sim/sweep.py) and dental groups
-(sim/group.py) are lists of tasks on the same runner.
+a rerun with `resume` skips every finished task. Sweeps (sim/experiments/sweep.py) and dental groups
+(sim/experiments/group.py) are lists of tasks on the same runner.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import functools
 import gc
@@ -38,13 +39,19 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 
-from sim import metrics
-from sim.engine import simulate_practice
-from sim.errors import InputError
-from sim.eventlog import FORMAT_VERSION, patients_table, practices_table, write_json, write_run
-from sim.results import check_run_dir, clear_run_dir, prepare_run_dir
-from sim.run_warnings import run_warnings
-from sim.scenario import Scenario
+from dentsim.errors import InputError
+from dentsim.results import metrics
+from dentsim.results.rundir import check_run_dir, clear_run_dir, prepare_run_dir
+from dentsim.results.warnings import run_warnings
+from dentsim.scenario import Scenario
+from dentsim.simulation.engine import simulate_practice
+from dentsim.simulation.eventlog import (
+    FORMAT_VERSION,
+    patients_table,
+    practices_table,
+    write_json,
+    write_run,
+)
 
 VERSIONED_PACKAGES = (
     "dentsim",
@@ -96,6 +103,60 @@ def run_scenario(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class SimulatedRun:
+    """One practice-year simulated in memory: everything its run directory would hold.
+
+    Attributes:
+        scenario: the resolved scenario it ran.
+        tables: the event tables, practices and patients (docs/data.md), as Arrow tables.
+        kpis: kpis.json's content.
+        manifest: run.json's content, less the `files` a write adds.
+        transcripts: one record per played call, or None when the scenario keeps none.
+    """
+
+    scenario: Scenario
+    tables: dict[str, pa.Table]
+    kpis: dict[str, Any]
+    manifest: dict[str, Any]
+    transcripts: list[dict[str, Any]] | None
+
+
+def simulate_run(
+    scenario: Scenario, practice_index: int = 0, progress: Callable[[int], None] | None = None
+) -> SimulatedRun:
+    """Simulate one practice-year in memory, with its KPIs and manifest; nothing is written."""
+    started = time.perf_counter()
+    run = simulate_practice(scenario, practice_index, progress)
+    simulated = time.perf_counter()
+    tables: dict[str, pa.Table] = {
+        "practices": practices_table([run.practice]),
+        "patients": patients_table(run.patients, scenario.start_date),
+        **run.tables,
+    }
+    manifest: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "scenario": scenario.resolved(),
+        "seed": scenario.seed,
+        "versions": package_versions(),
+        "event_counts": {name: t.num_rows for name, t in tables.items()},
+        "warnings": run_warnings(scenario, run.practice.name, tables) + run.agent_faults.warnings(),
+        "timings_s": {"simulate": round(simulated - started, 4)},
+    }
+    transcripts = run.transcripts if scenario.dialogue.transcripts else None
+    return SimulatedRun(scenario, tables, metrics.kpis(tables), manifest, transcripts)
+
+
+def write_simulated(run: SimulatedRun, out_dir: Path) -> RunResult:
+    """Write a simulated practice-year as a single-run directory (run.json last), in place of
+    whatever run the directory held; a directory that is not a dentsim result is refused."""
+    check_run_dir(out_dir)
+    manifest = copy.deepcopy(run.manifest)  # write_run adds `files`; the run keeps its own
+    clear_run_dir(out_dir)
+    write_run(out_dir, run.tables, manifest, run.kpis, run.transcripts)
+    return RunResult(out_dir, run.kpis, manifest)
+
+
 def write_practice_run(
     scenario: Scenario,
     practice_index: int,
@@ -109,28 +170,10 @@ def write_practice_run(
     """
     check_run_dir(out_dir)
     started = time.perf_counter()
-    run = simulate_practice(scenario, practice_index, progress)
-    simulated = time.perf_counter()
-    tables: dict[str, pa.Table] = {
-        "practices": practices_table([run.practice]),
-        "patients": patients_table(run.patients, scenario.start_date),
-        **run.tables,
-    }
-    kpis = metrics.kpis(tables)
-    manifest: dict[str, Any] = {
-        "format_version": FORMAT_VERSION,
-        "scenario": scenario.resolved(),
-        "seed": scenario.seed,
-        "versions": package_versions(),
-        "event_counts": {name: t.num_rows for name, t in tables.items()},
-        "warnings": run_warnings(scenario, run.practice.name, tables) + run.agent_faults.warnings(),
-        "timings_s": {"simulate": round(simulated - started, 4)},
-    }
-    transcripts = run.transcripts if scenario.dialogue.transcripts else None
-    clear_run_dir(out_dir)
-    write_run(out_dir, tables, manifest, kpis, transcripts)
-    manifest["timings_s"]["total"] = round(time.perf_counter() - started, 4)
-    return RunResult(out_dir, kpis, manifest), tables
+    run = simulate_run(scenario, practice_index, progress)
+    result = write_simulated(run, out_dir)
+    result.manifest["timings_s"]["total"] = round(time.perf_counter() - started, 4)
+    return result, run.tables
 
 
 # --- tasks -------------------------------------------------------------------------------------
@@ -691,7 +734,7 @@ def listed_runs(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def begin_experiment(out_dir: Path, tasks: Sequence[PracticeTask]) -> None:
-    """Ready DIR before any task runs (sim.results.prepare_run_dir): refuse a folder that is not a
+    """Ready DIR before any task runs (dentsim.results.rundir.prepare_run_dir): refuse a folder that is not a
     dentsim result, drop its run.json (written again when the run completes) and every file of a
     previous run, except the folders of `tasks` (a resumed run reuses the finished ones; the
     others are rewritten)."""

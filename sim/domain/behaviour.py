@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import BehaviourConfig
-from sim.streams import Draws
+from dentsim.scenario import BehaviourConfig
+from dentsim.streams import Draws
 
 HOUR_S = 3600.0
 DAY_S = 86_400.0

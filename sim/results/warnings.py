@@ -11,9 +11,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from sim.rules.model import RuleSet, load_rules
-from sim.rules.phi import ProtectedTerms
-from sim.scenario import Scenario
+from dentsim.compliance.phi import ProtectedTerms
+from dentsim.compliance.rules import RuleSet, load_rules
+from dentsim.scenario import Scenario
 
 # A rule that refuses (defers, drops, or withholds the message of) more than this share of a
 # run's due contacts is reported. A clean baseline practice-year stays far below: its largest
@@ -98,11 +98,11 @@ def run_warnings(
 def file_warnings(path: Path | str) -> list[str]:
     """The warnings `dentsim validate` prints for a file it accepted, as
     FILE:LINE: key.path: warning: ...: a scenario's (or a sweep's base scenario's) practice name
-    that names protected details. A generated name never does: sim.population keeps protected
+    that names protected details. A generated name never does: dentsim.domain.population keeps protected
     terms out of it."""
-    from sim.inputs import kind_of
-    from sim.scenario import load_scenario
-    from sim.yamlio import read_yaml
+    from dentsim.inputs import kind_of
+    from dentsim.scenario import load_scenario
+    from dentsim.yamlio import read_yaml
 
     path = Path(path)
     data, positions = read_yaml(path)

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.vocabulary import BOOKING_USE_CASES, USE_CASES
+from dentsim.vocabulary import BOOKING_USE_CASES, USE_CASES
 
 
 def _ratio(num: float, den: float) -> float | None:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sim.audit import ResultsAudit, RunAudit, audit_run
-from sim.errors import InputError
-from sim.eventlog import SCHEMAS
-from sim.files import check_output_dir
-from sim.rules.model import RuleSet, load_rules
+from dentsim.compliance.audit import ResultsAudit, RunAudit, audit_run
+from dentsim.compliance.rules import RuleSet, load_rules
+from dentsim.errors import InputError
+from dentsim.files import check_output_dir
+from dentsim.simulation.eventlog import SCHEMAS
 
 Kind = Literal["single", "replicated", "sweep", "group"]
 MANIFEST = "run.json"  # written last by every kind: a directory with one holds a finished run
@@ -96,7 +96,7 @@ _RESULT = _Layout(
     (
         (re.compile("replications"), _holding(r"r\d{3,}", _TASK)),
         (re.compile("practices"), _holding(r"p\d{5,}", _TASK)),
-        # a variant's folder: its name, anything but [A-Za-z0-9_.=,-] made "_" (sim/sweep.py)
+        # a variant's folder: its name, anything but [A-Za-z0-9_.=,-] made "_" (sim/experiments/sweep.py)
         (re.compile("variants"), _holding(r"[A-Za-z0-9_.=,-]+", _holding(r"r\d{3,}", _TASK))),
         (re.compile("report"), _REPORT),
     ),
@@ -301,7 +301,7 @@ def _task_label(path: Path) -> str:
 def audit_results(
     results: Results | Path | str, rules: RuleSet | None = None, max_examples: int = 10
 ) -> ResultsAudit:
-    """Audit every practice-year of a result directory of any kind (sim.audit.audit_run each)."""
+    """Audit every practice-year of a result directory of any kind (dentsim.compliance.audit.audit_run each)."""
     results = results if isinstance(results, Results) else open_results(results)
     if not results.runs:
         raise InputError(f"{results.root}: no practice-year directories found (none finished?)")

@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
-from sim.errors import InputError
-from sim.vocabulary import LEGAL_POSTURES, Channel
-from sim.vocabulary import LegalPosture as Posture
-from sim.yamlio import Path_, Scalar, foreign_keys, load_model, read_yaml, validate_data
+from dentsim.errors import InputError
+from dentsim.vocabulary import LEGAL_POSTURES, Channel
+from dentsim.vocabulary import LegalPosture as Posture
+from dentsim.yamlio import Path_, Scalar, foreign_keys, load_model, read_yaml, validate_data
 
 RULES_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES_FILE = RULES_DIR / "default.yaml"
@@ -301,7 +301,7 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
         # likely not a rules file at all (a scenario, or no YAML of ours): quote none of it
         raise InputError(
             f"{path}:1: not a rules file: none of its {len(user_data)} top-level keys is a rule "
-            f"id or format_version (see sim/rules/default.yaml)"
+            f"id or format_version (see sim/compliance/default.yaml)"
         )
     merged = _overlay(default_data, user_data)
     rules = validate_data(merged, positions, RuleSet, path)

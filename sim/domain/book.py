@@ -9,9 +9,9 @@ from itertools import compress
 
 import numpy as np
 
-from sim.calendar import Clock
-from sim.scenario import WEEKDAYS, PracticeConfig, minutes_of
-from sim.streams import Draws
+from dentsim.domain.calendar import Clock
+from dentsim.scenario import WEEKDAYS, PracticeConfig, minutes_of
+from dentsim.streams import Draws
 
 
 class Book:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,14 +22,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sim.errors import InputError
-from sim.experiment import Executor, TaskFailure, run_replications, run_scenario
-from sim.experiment import Progress as TaskProgress
-from sim.group import run_group
-from sim.inputs import KINDS, json_schema, validate_file
-from sim.run_warnings import file_warnings
-from sim.scenario import MAX_SEED, Scenario, load_scenario
-from sim.sweep import load_sweep, pareto, run_sweep
+from dentsim import api
+from dentsim.errors import InputError
+from dentsim.experiments.sweep import load_sweep, pareto
+from dentsim.experiments.tasks import Progress as TaskProgress
+from dentsim.experiments.tasks import TaskFailure
+from dentsim.inputs import KINDS, json_schema, validate_file
+from dentsim.results.rundir import check_run_dir
+from dentsim.results.warnings import file_warnings
+from dentsim.scenario import MAX_SEED, Scenario
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,8 +40,7 @@ def cli() -> None:
 
 
 def _load(path: str, seed: int | None = None) -> Scenario:
-    scenario = load_scenario(path)
-    return scenario.model_copy(update={"seed": seed}) if seed is not None else scenario
+    return api.load_scenario(path, seed=seed)
 
 
 def _executor_options(command: Any) -> Any:
@@ -69,10 +68,6 @@ def _executor_options(command: Any) -> Any:
     ):
         command = option(command)
     return command
-
-
-def _executor(kind: str, workers: int | None, scheduler: str | None) -> Executor:
-    return Executor("dask" if scheduler or kind == "dask" else "local", workers, scheduler)
 
 
 @contextmanager
@@ -138,7 +133,7 @@ def run(
     scenario = _load(scenario_file, seed)
     target = Path(out_dir) if out_dir else Path("runs") / scenario.name
     console = Console(stderr=True)
-    executor = _executor(executor_kind, workers, scheduler)
+    executor = api.executor_for(executor_kind, workers, scheduler)
     if scenario.group is not None:
         if replications is not None:
             raise InputError(
@@ -146,7 +141,7 @@ def run(
                 "run the group again with another --seed instead"
             )
         with _task_progress(console, f"{scenario.name}: practices", quiet) as progress:
-            grouped = run_group(scenario, target, executor, resume, progress)
+            grouped = api.group(scenario, target, executor, resume=resume, progress=progress)
         if not quiet:
             title = (
                 f"{scenario.name}: {len(grouped.outcome.records)} practices (seed {scenario.seed})"
@@ -159,8 +154,8 @@ def run(
         return _failed(grouped.outcome.failures, console)
     if replications is not None:
         with _task_progress(console, f"{scenario.name}: replications", quiet) as progress:
-            replicated = run_replications(
-                scenario, target, replications, executor, resume, progress
+            replicated = api.replicate(
+                scenario, replications, target, executor, resume=resume, progress=progress
             )
         if not quiet:
             title = f"{scenario.name}: mean ± 95 % interval over {replications} replications"
@@ -174,14 +169,16 @@ def run(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("days"), TimeElapsedColumn(), console=console, disable=quiet, transient=True,
     ) as bar:  # fmt: skip
+        check_run_dir(target)  # before a year of work
         task = bar.add_task(scenario.name, total=scenario.days)
-        result = run_scenario(scenario, target, lambda days: bar.update(task, completed=days))
+        result = api.simulate(scenario, progress=lambda days: bar.update(task, completed=days))
+        result.write(target)
     if not quiet:
         Console().print(kpi_table(result.kpis, f"{scenario.name} (seed {scenario.seed})"))
         console.print(
             f"wrote {target}/ in {result.manifest['timings_s']['simulate']:.2f} s of simulation"
         )
-    _print_warnings(result.manifest["warnings"], console)
+    _print_warnings(result.warnings, console)
     return 0
 
 
@@ -323,10 +320,10 @@ def sweep(
     plan = load_sweep(sweep_file, replications)
     target = Path(out_dir) if out_dir else Path("runs") / plan.name
     console = Console(stderr=True)
-    executor = _executor(executor_kind, workers, scheduler)
+    executor = api.executor_for(executor_kind, workers, scheduler)
     label = f"{plan.name}: {len(plan.variants)} variants x {plan.replications} replications"
     with _task_progress(console, label, quiet) as progress:
-        result = run_sweep(plan, target, executor, resume, progress)
+        result = api.sweep(plan, target, executor=executor, resume=resume, progress=progress)
     if not quiet:
         Console().print(sweep_table(result.kpis, pareto(result.kpis)))
         console.print(f"wrote {target}/ in {result.outcome.wall_s:.1f} s ({executor.describe()})")
@@ -382,9 +379,9 @@ def _register_commands() -> None:
     import importlib
 
     for module, name in (
-        ("sim.cli_check", "check"),
-        ("agents.cli", "agent_test"),
-        ("reports.cli", "report"),
+        ("dentsim.cli.check", "check"),
+        ("dentsim.agents.cli", "agent_test"),
+        ("dentsim.reports.cli", "report"),
     ):
         try:
             cli.add_command(getattr(importlib.import_module(module), name))
@@ -411,7 +408,3 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return 130
     return rv if isinstance(rv, int) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

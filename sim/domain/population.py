@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from sim import streams
-from sim.data import area_codes, codes_by_state
-from sim.rules.phi import packaged_terms
-from sim.scenario import PopulationConfig, PracticeConfig, Scenario
+from dentsim import streams
+from dentsim.compliance.phi import packaged_terms
+from dentsim.data import area_codes, codes_by_state
+from dentsim.scenario import PopulationConfig, PracticeConfig, Scenario
 
 FICTION_LINES = np.arange(100, 200)  # 555-0100 .. 555-0199, reserved for fiction in every NPA
 PREFERRED_CONTACT = np.array(["wireless", "text", "home_phone", "email", "none"])

@@ -1,0 +1,1 @@
+"""The domain model, without SimPy: patients, calendar, telephony, book, behaviour, campaigns, PMS state."""

@@ -1,0 +1,1 @@
+"""Experiments: practice-year tasks, executors, replications, sweeps and dental groups."""

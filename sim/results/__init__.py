@@ -1,0 +1,1 @@
+"""Results: KPIs from the event log, healthy bands, run warnings and result directories."""

@@ -1,0 +1,1 @@
+"""The simulation: the planner, the practice model, the SimPy engine and the event recorder."""
