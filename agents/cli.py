@@ -12,7 +12,7 @@ from rich.table import Table
 
 from dentsim.agents.conformance import CaseResult, load_cases, write_reports
 from dentsim.agents.isolation import run_isolated
-from dentsim.agents.patients import load_personas
+from dentsim.agents.persona_files import load_personas
 from dentsim.errors import InputError
 from dentsim.files import check_output_file, valid_unicode
 

@@ -31,7 +31,8 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from dentsim.agents.conformance import Case, CaseResult, failed_case, run_case
+from dentsim.agents.conformance.cases import Case
+from dentsim.agents.conformance.suite import CaseResult, failed_case, run_case
 from dentsim.agents.dialogue import describe
 from dentsim.agents.loading import load_factory
 from dentsim.errors import InputError

@@ -7,7 +7,7 @@ compared and written out; nothing imports the simulation engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, get_args, runtime_checkable
 
 # The words the engine and the agents share (use cases, legal postures, who answered, outcomes)
 # come from one module; they are re-exported here for agent authors.
@@ -18,6 +18,10 @@ from dentsim.vocabulary import USE_CASES as USE_CASES
 
 if TYPE_CHECKING:
     import numpy as np
+
+# The languages a call can be held in: patient records, scripts, personas and phrases use these.
+Language = Literal["en", "es"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 # What the patient side says, as the simulator knows it (ground truth). `other` is an
 # utterance the agent must understand from its text alone, like a real speech transcript.

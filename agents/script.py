@@ -1,8 +1,8 @@
-"""Dialogue scripts: load and check the YAML state machines, and compile them for fast replay.
+"""Dialogue scripts: the YAML format of the scripted agent's state machines, and loading and
+checking a folder of them (`agents/scripts/*.yaml`).
 
 `common.yaml` holds the states every call shares; one file per use case holds that
-purpose's states. A call with several purposes runs them one after another, in the order
-`purpose_order` gives, so the compiled script is per combination of purposes (cached).
+purpose's states. `dentsim.agents.script_graph` compiles them for a call's purposes.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ from dentsim.agents.loading import (
 )
 from dentsim.agents.protocol import (
     AGENT_INTENTS,
+    LANGUAGES,
     PATIENT_INTENTS,
     TRANSFER_TARGETS,
     USE_CASES,
-    Action,
+    Language,
 )
 from dentsim.agents.voicemail import protected_terms_in
 from dentsim.errors import InputError
 from dentsim.yamlio import Scalar, read_yaml
 
-LANGUAGES = ("en", "es")
 BACK, PURPOSE, DONE = "$back", "$purpose", "$done"
 # Placeholders a template may use; the protected ones only after identity is verified.
 FIELDS = frozenset(
@@ -59,7 +59,6 @@ ACTION_NAMES = (
     "wrong_number",
     "end_call",
 ) + tuple(f"transfer_{t}" for t in TRANSFER_TARGETS)
-_BACK_INDEX = -1
 _FORMATTER = string.Formatter()
 
 
@@ -74,7 +73,7 @@ class StateSpec(StrictModel):
     if_no_slots: str | None = None
     limit: int | None = Field(default=None, ge=1)
     over_limit: str | None = None
-    language: Literal["en", "es"] | None = None
+    language: Language | None = None
 
 
 class CommonScript(StrictModel):
@@ -101,52 +100,17 @@ class PurposeScript(StrictModel):
 
 @dataclass(frozen=True, slots=True)
 class ScriptSet:
-    """The loaded, checked scripts: the common states and one script per use case."""
+    """The loaded, checked scripts: the common states and one script per use case.
+
+    Attributes:
+        common: the states every call shares, and the script's settings.
+        purposes: the script of each use case, by use case.
+        source: the folder they came from, for messages.
+    """
 
     common: CommonScript
     purposes: dict[str, PurposeScript]
-    source: str  # the folder they came from, for messages
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A compiled state. Targets are indices into `CompiledScript.nodes`; -1 is `$back`."""
-
-    name: str
-    purpose: str | None
-    intent: str
-    say: tuple[str, ...]  # by language index (LANGUAGES)
-    reprompt: tuple[str, ...]
-    actions: tuple[Action, ...]  # a booking's slot_id is filled in when the turn is taken
-    on: dict[str, int]
-    next: int | None
-    proposes: int  # 0 none, 1 the first slots, 2 the next ones
-    if_no_slots: int | None
-    limit: int  # 0 when unlimited
-    limit_index: int  # position of this node's visit count in the agent state
-    over_limit: int | None
-    language: int | None
-    ends_call: bool
-    books: bool  # has a book or reschedule action: needs a chosen slot
-    in_interrupt: bool  # reached only by interrupting another state
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledScript:
-    purposes: tuple[str, ...]
-    nodes: tuple[Node, ...]
-    start: int
-    wrap_up: int
-    wrap_up_reserve_s: float
-    speaking_rate_wpm: float
-    slots_per_offer: int
-    answer: dict[str, int]
-    interrupts: dict[str, int]
-    fallbacks: dict[str, int]
-    limited: int  # how many nodes carry a visit limit
-
-
-# ---------------------------------------------------------------- loading and checks
+    source: str
 
 
 def builtin_scripts_dir() -> Path:
@@ -266,7 +230,7 @@ def _check(
     if errors:
         return errors
     # Reachability: every state must be reachable from where calls start.
-    reached_common = _reach(
+    reached_common = reachable(
         [
             c.start,
             c.finish,
@@ -279,7 +243,7 @@ def _check(
         {},
     )
     for p, p_path, p_pos in purposes.values():
-        reached = _reach([p.entry], p.states, c.states)
+        reached = reachable([p.entry], p.states, c.states)
         reached_common |= {n for n in reached if n not in p.states}
         for name in p.states:
             if name not in reached:
@@ -291,7 +255,7 @@ def _check(
                         f"state '{name}' is unreachable: no transition leads to it",
                     )
                 )
-    reached_common = _reach(sorted(reached_common), c.states, {})
+    reached_common = reachable(sorted(reached_common), c.states, {})
     for name in c.states:
         if name not in reached_common:
             errors.append(
@@ -462,9 +426,11 @@ def _check_template(
     return errors
 
 
-def _reach(
+def reachable(
     starts: list[str], states: dict[str, StateSpec], shared: dict[str, StateSpec]
 ) -> set[str]:
+    """The states reached from `starts` by any transition: those of `states`, walked, and those
+    of `shared` (another file's), named but not walked."""
     seen: set[str] = set()
     queue = deque(s for s in starts if s in states or s in shared)
     while queue:
@@ -479,103 +445,3 @@ def _reach(
             if target in states or target in shared:
                 queue.append(target)
     return seen
-
-
-# ---------------------------------------------------------------- compiling
-
-
-def order_purposes(scripts: ScriptSet, purposes: tuple[str, ...]) -> tuple[str, ...]:
-    """The purposes of a call in the order they are discussed (duplicates dropped)."""
-    order = {p: i for i, p in enumerate(scripts.common.purpose_order)}
-    unique = dict.fromkeys(purposes)
-    for p in unique:
-        if p not in scripts.purposes:
-            raise InputError(
-                f"{scripts.source}: no script for use case '{p}' (have: {', '.join(sorted(scripts.purposes))})"
-            )
-    return tuple(sorted(unique, key=lambda p: order.get(p, len(order))))
-
-
-def compile_script(scripts: ScriptSet, purposes: tuple[str, ...]) -> CompiledScript:
-    """One flat state graph for a call with these purposes."""
-    ordered = order_purposes(scripts, purposes)
-    c = scripts.common
-    specs: list[tuple[str, str | None, StateSpec]] = [(n, None, s) for n, s in c.states.items()]
-    for p in ordered:
-        specs += [(f"{p}.{n}", p, s) for n, s in scripts.purposes[p].states.items()]
-    index = {name: i for i, (name, _, _) in enumerate(specs)}
-    entries = [index[f"{p}.{scripts.purposes[p].entry}"] for p in ordered]
-    finish = index[c.finish]
-
-    def resolve(target: str, purpose: str | None) -> int:
-        if target == BACK:
-            return _BACK_INDEX
-        if target == PURPOSE:
-            return entries[0] if entries else finish
-        if target == DONE:
-            assert purpose is not None
-            k = ordered.index(purpose)
-            return entries[k + 1] if k + 1 < len(entries) else finish
-        if purpose is not None and f"{purpose}.{target}" in index:
-            return index[f"{purpose}.{target}"]
-        return index[target]
-
-    def maybe(target: str | None, purpose: str | None) -> int | None:
-        return None if target is None else resolve(target, purpose)
-
-    interrupt_only = _interrupt_only(c)
-    nodes: list[Node] = []
-    limited = 0
-    for name, purpose, s in specs:
-        actions = tuple(
-            Action("transfer", None, a.removeprefix("transfer_"), purpose)
-            if a.startswith("transfer_")
-            else Action(a, None, None, purpose)
-            for a in s.actions
-        )
-        say = tuple(s.say.get(lang, s.say["en"]) for lang in LANGUAGES)
-        reprompt = tuple(s.reprompt.get(lang, s.say.get(lang, s.say["en"])) for lang in LANGUAGES)
-        nodes.append(
-            Node(
-                name=name,
-                purpose=purpose,
-                intent=s.intent,
-                say=say,
-                reprompt=reprompt,
-                actions=actions,
-                on={k: resolve(v, purpose) for k, v in s.on_reply.items()},
-                next=maybe(s.next, purpose),
-                proposes={None: 0, "slots": 1, "more_slots": 2}[s.proposes],
-                if_no_slots=maybe(s.if_no_slots, purpose),
-                limit=s.limit or 0,
-                limit_index=limited if s.limit else -1,
-                over_limit=maybe(s.over_limit, purpose),
-                language=None if s.language is None else LANGUAGES.index(s.language),
-                ends_call=any(a.kind in ("end_call", "transfer") for a in actions),
-                books=any(a.kind in ("book", "reschedule") for a in actions),
-                in_interrupt=purpose is None and name in interrupt_only,
-            )
-        )
-        if s.limit:
-            limited += 1
-    return CompiledScript(
-        purposes=ordered,
-        nodes=tuple(nodes),
-        start=index[c.start],
-        wrap_up=index[c.wrap_up],
-        wrap_up_reserve_s=c.wrap_up_reserve_s,
-        speaking_rate_wpm=c.speaking_rate_wpm,
-        slots_per_offer=c.slots_per_offer,
-        answer={k: index[v] for k, v in c.answer.items()},
-        interrupts={k: index[v] for k, v in c.interrupts.items()},
-        fallbacks={k: index[v] for k, v in c.fallbacks.items()},
-        limited=limited,
-    )
-
-
-def _interrupt_only(c: CommonScript) -> set[str]:
-    """Common states reached only through an interrupt or fallback (so they never become
-    the state to resume)."""
-    main = _reach([c.start], c.states, {})
-    side = _reach([*c.interrupts.values(), *c.fallbacks.values(), *c.answer.values()], c.states, {})
-    return side - main

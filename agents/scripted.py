@@ -12,7 +12,8 @@ from pathlib import Path
 
 from dentsim.agents.optout import OptOut, opt_out_kind
 from dentsim.agents.protocol import Action, AgentTurn, CallContext, Slot, Utterance
-from dentsim.agents.script import CompiledScript, Node, ScriptSet, compile_script, load_scripts
+from dentsim.agents.script import ScriptSet, load_scripts
+from dentsim.agents.script_graph import CompiledScript, Node, compile_script
 from dentsim.agents.voicemail import render_voicemail
 
 _BOOKING_KINDS = ("book", "reschedule")
@@ -21,13 +22,21 @@ _MAX_STEPS = 64  # states entered in one turn; a script cycle of `next` links st
 
 @dataclass(frozen=True, slots=True)
 class ScriptState:
-    """Where the scripted agent is: the state waiting for a reply, and what it remembers."""
+    """Where the scripted agent is: the state waiting for a reply, and what it remembers.
+
+    Attributes:
+        node: the state waiting for the patient's reply (an index into the compiled nodes).
+        lang: the language the agent speaks, an index into LANGUAGES.
+        resume: the state `$back` returns to.
+        visits: entries into each state that carries a visit limit.
+        proposed: the slots proposed in the last turn.
+    """
 
     node: int
-    lang: int  # index into script.LANGUAGES
-    resume: int  # the state `$back` returns to
-    visits: tuple[int, ...]  # entries into each state that carries a visit limit
-    proposed: tuple[Slot, ...]  # the slots proposed in the last turn
+    lang: int
+    resume: int
+    visits: tuple[int, ...]
+    proposed: tuple[Slot, ...]
 
 
 class _Fields(dict[str, str]):

@@ -16,7 +16,8 @@ import time
 import numpy as np
 
 from dentsim.agents.dialogue import play_call
-from dentsim.agents.patients import PersonaPatient, load_personas
+from dentsim.agents.patients import PersonaPatient
+from dentsim.agents.persona_files import load_personas
 from dentsim.agents.protocol import CallContext, PatientTraits, PatientView, Slot
 from dentsim.agents.scripted import scripted_agent
 

@@ -13,7 +13,7 @@ import argparse
 
 from bench_scaling import compare, load
 
-from dentsim.experiments.tasks import Executor
+from dentsim.experiments.executors import Executor
 
 
 def main() -> None:

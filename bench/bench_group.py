@@ -23,8 +23,8 @@ from pathlib import Path
 
 import psutil
 
+from dentsim.experiments.executors import Executor
 from dentsim.experiments.group import run_group
-from dentsim.experiments.tasks import Executor
 from dentsim.scenario import Scenario, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from typing import Literal
 
 from bench_group import ROOT, group_scenario, measure
 
-from dentsim.experiments.tasks import Executor
+from dentsim.experiments.executors import Executor
 
 Kind = Literal["local", "dask"]
 

@@ -27,8 +27,8 @@ from dentsim.reports.roi import (  # noqa: E402
     USE_CASES,
     Roi,
 )
-from dentsim.reports.stats import Estimate  # noqa: E402
 from dentsim.reports.sweep import LOWER_IS_BETTER, Sweep  # noqa: E402
+from dentsim.results.stats import Estimate  # noqa: E402
 
 Canvas = Figure | SubFigure
 Chart = Callable[[Canvas], None]

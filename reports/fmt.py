@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from dentsim.reports.stats import Estimate
+from dentsim.results.stats import Estimate
 
 Formatter = Callable[[float], str]
 

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import numpy as np
 
 from dentsim.files import check_output_dir
 from dentsim.reports import charts, content
 from dentsim.reports.compliance import compliance
 from dentsim.reports.pdf import write_pdf
-from dentsim.reports.results import Results, Run, kpi_estimate, open_results, read_run
+from dentsim.reports.results import Results, Run, open_results, read_run
 from dentsim.reports.roi import (
     Roi,
     RoiInputs,
@@ -29,6 +28,7 @@ from dentsim.reports.roi import (
     unit_values,
 )
 from dentsim.reports.sweep import read_sweep
+from dentsim.results.pooling import pooled_kpis, pooling_extras
 
 CHART_SIZE_IN = {
     "revenue_by_month": (8.0, 3.6),
@@ -157,46 +157,14 @@ def _practice_name(inputs: RoiInputs, results: Results, runs: list[Run]) -> str:
 
 
 def band_kpis(results: Results, runs: list[Run]) -> dict[str, Any]:
-    """The directory's KPI table; for a group without one, pooled from its practices."""
-    if results.kpis and results.kpis.get("overall"):
-        return results.kpis
-    return _pooled_kpis([r.kpis for r in runs])
-
-
-def _pooled_kpis(tables: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts summed; rates weighted by their denominators (contacts, voice attempts, patients)."""
-    weights = {
-        "connect_rate": "attempts_voice",
-        "voicemail_rate": "attempts_voice",
-        "conversion": "patients_contacted",
-        "opt_out_rate": "patients_contacted",
-        "soft_opt_out_rate": "patients_contacted",
-    }
-
-    def pool(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        keys = dict.fromkeys(k for r in rows for k in r)
-        out: dict[str, Any] = {}
-        for k in keys:
-            values = [kpi_estimate(r.get(k))[0] for r in rows]
-            if k in weights:
-                w = [kpi_estimate(r.get(weights[k]))[0] or 0.0 for r in rows]
-                pairs = [(v, x) for v, x in zip(values, w, strict=True) if v is not None and x]
-                total = sum(x for _, x in pairs)
-                out[k] = sum(v * x for v, x in pairs) / total if total else None
-            elif k.endswith(("_rate", "_recovery", "_median")):
-                known = [v for v in values if v is not None]
-                out[k] = float(np.mean(known)) if known else None
-            else:
-                out[k] = sum(v for v in values if v is not None)
-        return out
-
-    cases = dict.fromkeys(uc for t in tables for uc in (t.get("by_use_case") or {}))
-    return {
-        "overall": pool([t.get("overall") or {} for t in tables]),
-        "by_use_case": {
-            uc: pool([(t.get("by_use_case") or {}).get(uc) or {} for t in tables]) for uc in cases
-        },
-    }
+    """The directory's KPI table; for a group without one, its practices' KPIs pooled as
+    `dentsim run` pools them (dentsim.results.pooling), so the two never disagree."""
+    if results.kind != "group":
+        return results.kpis or {}
+    kpis = results.kpis if (results.root / "kpis.json").is_file() else None
+    if kpis and kpis.get("overall"):
+        return kpis
+    return pooled_kpis({"kpis": r.kpis, "extras": pooling_extras(r.tables)} for r in runs)
 
 
 def _sweep_report(results: Results) -> tuple[content.Content, dict[str, charts.Chart], str]:

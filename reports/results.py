@@ -23,10 +23,12 @@ from dentsim.results.rundir import Results as Results
 from dentsim.results.rundir import json_object
 from dentsim.results.rundir import open_results as open_results
 from dentsim.results.rundir import read_json as read_json
+from dentsim.simulation.eventlog import SCHEMAS
 
 DAY_S = 86_400
 
-# The columns the report reads, per table (see sim/simulation/eventlog.py for the full schemas).
+# The columns the report reads, per table (see sim/simulation/eventlog.py for the full schemas),
+# those a group's KPIs pool from among them (dentsim.results.pooling.EXTRAS_COLUMNS).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "practices": ("practice_id", "name", "tz"),
     "patients": ("patient_id", "status", "tz_address"),
@@ -35,7 +37,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "appointments": ("booking_id", "t_utc", "status", "confirmed_via", "would_no_show"),
     "optouts": ("patient_id", "t_utc", "kind"),
     "deferrals": ("t_utc", "purposes", "rule_id", "action", "t_next_utc", "patient_id"),
-    "staff_tasks": ("t_utc", "duration_s"),
+    "staff_tasks": ("t_utc", "duration_s", "kind", "wait_s"),
 }
 # Tables added after the first runs; an older run without them reads as "none recorded".
 OPTIONAL_TABLES = ("deferrals", "staff_tasks")
@@ -67,7 +69,7 @@ def read_run(run_dir: Path) -> Run:
 def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pa.Table:
     path = run_dir / f"{name}.parquet"
     if not path.is_file() and name in OPTIONAL_TABLES:
-        return pa.table({c: pa.array([], pa.int64()) for c in columns})
+        return SCHEMAS[name].empty_table().select(list(columns))
     return read_columns(path, columns, "docs/data.md")
 
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from dentsim.reports.results import DAY_S, Run, kpi_estimate, seconds, start_epoch_s
-from dentsim.reports.stats import Estimate, mean_ci
+from dentsim.results.stats import Estimate, mean_estimate
 from dentsim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
 from dentsim.yamlio import load_model
 
@@ -434,7 +434,9 @@ def combine_runs(
     scale = given / simulated if given and simulated else 1.0
     derived = [derive(_scaled(q, scale), inputs, units, tl) for q in quantities]
     keys = derived[0].keys()
-    values = {k: mean_ci(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys}
+    values = {
+        k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys
+    }
     return values, scale, round(simulated)
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         sweep,
     )
     from dentsim.errors import InputError
-    from dentsim.experiments.tasks import ExperimentResult
+    from dentsim.experiments.experiment_dir import ExperimentResult
     from dentsim.scenario import Scenario
 
 __all__ = [
@@ -57,7 +57,7 @@ __all__ = [
 _HOMES = {
     "InputError": "dentsim.errors",
     "Scenario": "dentsim.scenario",
-    "ExperimentResult": "dentsim.experiments.tasks",
+    "ExperimentResult": "dentsim.experiments.experiment_dir",
 }
 
 

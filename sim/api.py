@@ -23,17 +23,13 @@ from pydantic import ValidationError
 from dentsim.compliance.audit import AuditReport, ResultsAudit, audit_run
 from dentsim.compliance.rules import load_rules
 from dentsim.errors import InputError
+from dentsim.experiments.executors import Executor, Progress
+from dentsim.experiments.experiment_dir import ExperimentResult
 from dentsim.experiments.group import practice_scenario, run_group
-from dentsim.experiments.sweep import Sweep, load_sweep, run_sweep
-from dentsim.experiments.tasks import (
-    Executor,
-    ExperimentResult,
-    Progress,
-    SimulatedRun,
-    run_replications,
-    simulate_run,
-    write_simulated,
-)
+from dentsim.experiments.replications import run_replications
+from dentsim.experiments.sweep_file import Sweep, load_sweep
+from dentsim.experiments.sweep_run import run_sweep
+from dentsim.experiments.tasks import SimulatedRun, simulate_run, write_simulated
 from dentsim.results.rundir import audit_results, open_results
 from dentsim.scenario import Scenario, apply_overrides
 from dentsim.scenario import load_scenario as _load_scenario

@@ -4,7 +4,7 @@ its JSON Schema. `dentsim validate` and `dentsim schema` are thin layers over th
 
 | kind | recognised by a top-level key | loaded by |
 |---|---|---|
-| sweep | `base` | dentsim.experiments.sweep.load_sweep (the base scenario too) |
+| sweep | `base` | dentsim.experiments.sweep_file.load_sweep (the base scenario too) |
 | rules | `format_version` or a rule id | dentsim.compliance.rules.load_rules (laid over the packaged rules) |
 | case | `purposes`, `patient`, `patient_record`, `slots` or `expect` | dentsim.agents.conformance.load_case |
 | roi | `fees_usd` or `ai`, or only keys ROI inputs have | dentsim.reports.roi.load_roi_inputs |
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dentsim.scenario import Scenario, load_scenario, scenario_json_schema
+from dentsim.scenario import Scenario, load_scenario
 from dentsim.yamlio import read_yaml
 
 CASE_KEYS = frozenset({"purposes", "patient", "patient_record", "slots", "expect"})
@@ -108,7 +108,7 @@ def holds(scenario: Scenario) -> str:
 
 
 def _sweep(path: Path) -> str:
-    from dentsim.experiments.sweep import load_sweep
+    from dentsim.experiments.sweep_file import load_sweep
 
     sweep = load_sweep(path)
     return (
@@ -119,7 +119,7 @@ def _sweep(path: Path) -> str:
 
 
 def _sweep_schema() -> dict[str, Any]:
-    from dentsim.experiments.sweep import SweepConfig
+    from dentsim.experiments.sweep_file import SweepConfig
 
     return SweepConfig.model_json_schema()
 
@@ -145,15 +145,16 @@ def _rules_schema() -> dict[str, Any]:
 
 
 def _case(path: Path) -> str:
-    from dentsim.agents.conformance import load_case, load_vocabulary
-    from dentsim.agents.patients import load_personas
+    from dentsim.agents.conformance import load_case
+    from dentsim.agents.conformance.vocabulary import load_vocabulary
+    from dentsim.agents.persona_files import load_personas
 
     case = load_case(path, load_personas(), load_vocabulary().max_duration_s)
     return f"valid conformance case '{case.name}' ({', '.join(case.context.purposes)}; {case.who})"
 
 
 def _case_schema() -> dict[str, Any]:
-    from dentsim.agents.conformance import CaseSpec
+    from dentsim.agents.conformance.cases import CaseSpec
 
     return CaseSpec.model_json_schema()
 
@@ -172,7 +173,7 @@ def _roi_schema() -> dict[str, Any]:
 
 
 KINDS: dict[str, Kind] = {
-    "scenario": Kind("scenario", "scenario", _scenario, scenario_json_schema),
+    "scenario": Kind("scenario", "scenario", _scenario, Scenario.model_json_schema),
     "sweep": Kind("sweep", "sweep", _sweep, _sweep_schema),
     "rules": Kind("rules", "compliance rules", _rules, _rules_schema),
     "roi": Kind("roi", "ROI inputs", _roi, _roi_schema),

@@ -4,8 +4,9 @@ Use cases, legal postures, channels, results, who answered, opt-out kinds and sc
 outcomes of a contact: each as a `Literal` type (for annotations and schemas) and a tuple of its
 values (for checks and loops; typed `tuple[str, ...]` so that code looping over several of them
 stays simple). Every module imports them from here; docs/data.md and
-docs/agents.md list the same values. The compliance audit (`sim/compliance/audit.py`) keeps its own copy on
-purpose, so that it stays independent of the code it checks; a test pins the two equal.
+docs/agents.md list the same values. The compliance audit keeps its own copy on purpose
+(`sim/compliance/audit/vocabulary.py`), so that it stays independent of the code it checks; a
+test pins the two equal.
 
 Data only: no logic, no imports of the simulator (agents may import this module).
 """

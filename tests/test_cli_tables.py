@@ -9,8 +9,8 @@ import re
 import pytest
 from rich.console import Console
 
-from dentsim.cli import ci_table, kpi_table, sweep_table
-from dentsim.experiments.tasks import mean_ci, summarise
+from dentsim.cli.tables import ci_table, kpi_table, sweep_table
+from dentsim.results.stats import mean_ci, summarise
 
 OVERALL = {
     "attempts": 12964, "attempts_voice": 11041, "attempts_sms": 1923, "patients_contacted": 1487,

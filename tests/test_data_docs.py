@@ -7,7 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dentsim.simulation.eventlog import SCHEMAS, write_run
+from dentsim.simulation.eventlog import write_run
+from dentsim.simulation.rows import SCHEMAS
 from tests.conftest import ROOT
 
 

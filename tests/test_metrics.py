@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from dentsim.results import metrics
-from dentsim.simulation.eventlog import SCHEMAS
+from dentsim.simulation.rows import SCHEMAS
 
 T0 = datetime(2026, 3, 10, 15, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 The engine asks `Gate.check` for every contact right before it is placed, and `Gate.message`
 for every voicemail or text before it is left. The rules come from sim/compliance/*.yaml (the
-RuleSet); the decisions are this module's own. The audit (sim/compliance/audit.py) re-derives every rule
+RuleSet); the decisions are this module's own. The audit (sim/compliance/audit/) re-derives every rule
 independently and never imports this module, so a bug here cannot hide itself.
 """
 

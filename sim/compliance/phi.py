@@ -1,5 +1,6 @@
 """Protected details in what is said or left: one normalisation and one matcher for the gate and
-the agents' checks (sim/compliance/audit.py keeps its own copy on purpose; a test pins the two equal).
+the agents' checks (sim/compliance/audit/terms.py keeps its own copy on purpose; a test pins the
+two equal).
 
 Text and terms are compared after NFKC, case folding, dropping invisible characters (soft
 hyphens, zero-width spaces and joiners), and reading every run of whitespace, hyphens and

@@ -1,5 +1,6 @@
 """Dental groups (DSOs): each practice of a `group:` scenario drawn by index, run as an independent
-practice-year task, and the group's KPIs pooled from the practices' counts.
+practice-year task, and the group's KPIs pooled from the practices' counts
+(dentsim.results.pooling, which the report of a group uses too).
 
 Layout of a group run: DIR/run.json ("kind": "group"), DIR/kpis.json (the group, pooled),
 DIR/practice_kpis.parquet, DIR/practices.parquet and DIR/practices/p00000/ ... (one single-run
@@ -14,51 +15,23 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from dentsim import streams
 from dentsim.errors import InputError
-from dentsim.experiments.tasks import (
-    Executor,
+from dentsim.experiments.executors import Executor, Progress, run_tasks
+from dentsim.experiments.experiment_dir import (
     ExperimentResult,
-    PracticeTask,
-    Progress,
     begin_experiment,
     finish_experiment,
-    kpi_names,
-    kpi_value,
-    nest,
-    run_tasks,
 )
+from dentsim.experiments.tasks import PracticeTask
+from dentsim.results.kpitable import kpi_names, kpi_value
+from dentsim.results.pooling import pooled_kpis, pooling_extras
 from dentsim.results.rundir import GROUP_FILES
 from dentsim.scenario import Scenario, apply_overrides
 from dentsim.simulation.eventlog import write_parquet
 
 GROUP_STREAM = "group"
-
-# How each KPI of dentsim.results.metrics pools over practices (patients belong to one practice, so
-# distinct-patient counts add up). Ratios are recomputed from summed numerators and denominators,
-# never averaged: a ratio's numerator is ratio x denominator, an exact whole number.
-SUMMED = frozenset(
-    {
-        "attempts", "attempts_voice", "attempts_sms", "patients_contacted",
-        "patients_reached_live", "opt_outs", "soft_opt_outs", "ai_minutes", "sms_sent",
-        "bookings", "patients_booked", "booked_revenue", "realised_revenue", "staff_minutes",
-        "no_shows", "no_shows_prevented", "visits_due", "confirmed_by_sms", "confirmed_by_voice",
-        "would_be_no_shows", "check_ins", "red_flags_in_calls", "warm_transfers",
-        "staff_callbacks",
-    }
-)  # fmt: skip
-RATIO_DENOMINATORS = {
-    "connect_rate": "attempts_voice",
-    "voicemail_rate": "attempts_voice",
-    "opt_out_rate": "patients_contacted",
-    "soft_opt_out_rate": "patients_contacted",
-    "conversion": "patients_contacted",
-    "voice_fallback_recovery": "extras.text_missed_would_be_no_shows",
-}
-# Medians pool over every practice's underlying values, returned by `pooling_extras`.
-MEDIANS_HOURS = {"staff_callback_wait_h_median": "callback_wait_s"}
 
 
 def practice_scenario(scenario: Scenario, practice_index: int) -> Scenario:
@@ -117,61 +90,6 @@ def _pick(mix: Mapping[Any, float], u: float) -> str:
     return str(keys[_index([mix[k] for k in keys], u)])
 
 
-def pooling_extras(tables: dict[str, pa.Table]) -> dict[str, Any]:
-    """Worker side: the few parts a pooled KPI needs that kpis.json does not hold.
-
-    Mirrors dentsim.results.metrics: the denominator of voice_fallback_recovery (visits that would have
-    been missed and the text did not confirm) and every staff callback's wait.
-    """
-    appts = tables["appointments"]
-    done = appts.filter(pc.is_in(appts["status"], pa.array(["attended", "no_show"])))
-    missed = pc.and_(done["would_no_show"], pc.not_equal(done["confirmed_via"], "sms"))
-    staff = tables["staff_tasks"]
-    callbacks = staff.filter(pc.equal(staff["kind"], "callback"))
-    return {
-        "text_missed_would_be_no_shows": int(pc.sum(missed).as_py() or 0),
-        "callback_wait_s": [int(w) for w in callbacks["wait_s"].to_pylist()],
-    }
-
-
-def pooled_kpis(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The group's KPI table from its practices' done records (same shape as kpis.json).
-
-    Counts are summed, ratios recomputed from summed numerators and denominators, medians taken
-    over every practice's values. A KPI this module does not know how to pool is None.
-    """
-    records = list(records)
-    out: dict[tuple[str, str], Any] = {}
-    for scope, kpi in kpi_names(r["kpis"] for r in records):
-        values = [(r, kpi_value(r["kpis"], scope, kpi)) for r in records]
-        if kpi in SUMMED:
-            out[(scope, kpi)] = sum(v for _, v in values if v is not None)
-        elif kpi in RATIO_DENOMINATORS:
-            out[(scope, kpi)] = _pooled_ratio(values, scope, RATIO_DENOMINATORS[kpi])
-        elif kpi in MEDIANS_HOURS:
-            waits = [w for r in records for w in r["extras"].get(MEDIANS_HOURS[kpi], [])]
-            out[(scope, kpi)] = float(np.median(waits) / 3600) if waits else None
-        else:
-            out[(scope, kpi)] = None
-    return nest(out)
-
-
-def _pooled_ratio(
-    values: list[tuple[dict[str, Any], Any]], scope: str, denominator: str
-) -> float | None:
-    """Sum of numerators over sum of denominators; a practice without the ratio adds neither."""
-    num = den = 0
-    for record, ratio in values:
-        if denominator.startswith("extras."):
-            d = int(record["extras"].get(denominator.removeprefix("extras."), 0))
-        else:
-            d = int(kpi_value(record["kpis"], scope, denominator) or 0)
-        if d and ratio is not None:
-            num += round(ratio * d)
-        den += d
-    return num / den if den else None
-
-
 def group_tasks(scenario: Scenario, out_dir: Path) -> list[PracticeTask]:
     """One task per practice: DIR/practices/p00000/ ..."""
     if scenario.group is None:
@@ -184,7 +102,14 @@ def group_tasks(scenario: Scenario, out_dir: Path) -> list[PracticeTask]:
             f"seed {scenario.seed}"
         )
         tasks.append(
-            PracticeTask(f"practices/p{i:05d}", label, practice, out_dir, i, pooling_extras)
+            PracticeTask(
+                key=f"practices/p{i:05d}",
+                label=label,
+                scenario=practice,
+                out_root=out_dir,
+                practice_index=i,
+                extras=pooling_extras,
+            )
         )
     return tasks
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dentsim.results import kpitable
+
 # (scope, KPI) -> (low, high); scope is "overall" or a use case
 HEALTHY_BANDS: dict[tuple[str, str], tuple[float, float]] = {
     ("overall", "connect_rate"): (0.35, 0.45),
@@ -21,7 +23,6 @@ OPT_OUT_REWORK_RATE = 0.03  # above this, scripts or frequency need rework
 
 
 def kpi_value(kpis: dict[str, Any], scope: str, key: str) -> float:
-    """A KPI from a kpis.json-shaped mapping; NaN when the use case did not run."""
-    row = kpis["overall"] if scope == "overall" else kpis["by_use_case"].get(scope, {})
-    value = row.get(key)
+    """A KPI from a kpis.json-shaped mapping as a number; NaN when the use case did not run."""
+    value = kpitable.kpi_value(kpis, scope, key)
     return float("nan") if value is None else float(value)

@@ -21,7 +21,7 @@ from dentsim.compliance.audit import ResultsAudit, RunAudit, audit_run
 from dentsim.compliance.rules import RuleSet, load_rules
 from dentsim.errors import InputError
 from dentsim.files import check_output_dir
-from dentsim.simulation.eventlog import SCHEMAS
+from dentsim.simulation.rows import SCHEMAS
 
 Kind = Literal["single", "replicated", "sweep", "group"]
 MANIFEST = "run.json"  # written last by every kind: a directory with one holds a finished run
@@ -96,7 +96,7 @@ _RESULT = _Layout(
     (
         (re.compile("replications"), _holding(r"r\d{3,}", _TASK)),
         (re.compile("practices"), _holding(r"p\d{5,}", _TASK)),
-        # a variant's folder: its name, anything but [A-Za-z0-9_.=,-] made "_" (sim/experiments/sweep.py)
+        # a variant's folder: its name, anything but [A-Za-z0-9_.=,-] made "_" (sim/experiments/sweep_file.py)
         (re.compile("variants"), _holding(r"[A-Za-z0-9_.=,-]+", _holding(r"r\d{3,}", _TASK))),
         (re.compile("report"), _REPORT),
     ),

@@ -1,1 +1,2 @@
-"""The simulation: the planner, the practice model, the SimPy engine and the event recorder."""
+"""The simulation: the planner, the practice model and its jobs, the SimPy engine, the typed
+records between engine and model, and the event rows with their recorder."""

@@ -1,7 +1,7 @@
 """Wires one practice into a SimPy Environment: mornings, contacts, replies, visits, staff.
 
 Thin by design: each process says *when* something happens and asks the practice model
-(sim/simulation/model.py) *what* happens.
+(sim/simulation/model.py and its parts) *what* happens.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import simpy
 from dentsim.domain import population
 from dentsim.domain.population import Patients, Practice
 from dentsim.scenario import Scenario, minutes_of
-from dentsim.simulation.model import AgentFaults, Deferred, Placed, PracticeModel
+from dentsim.simulation.conversations import AgentFaults
+from dentsim.simulation.model import PracticeModel
 from dentsim.simulation.planner import Touch
+from dentsim.simulation.records import Deferred, Placed
 
 Process = Generator[simpy.Event, Any, None]
 CLOSING_MINUTE = 23 * 60  # practice-local time the day's visits are settled
@@ -29,13 +31,21 @@ GC_YOUNG_OBJECTS = 100_000  # collect young objects less often while simulating:
 
 @dataclass(frozen=True, slots=True)
 class PracticeRun:
-    """One practice-year's result: who, and every event table."""
+    """One practice-year's result: who, and every event table.
+
+    Attributes:
+        practice: the practice.
+        patients: its patients, as the PMS held them at the start.
+        tables: every event table, by name (rows.py gives their columns).
+        transcripts: one per answered call played (empty when switched off).
+        agent_faults: calls the agent cut short (agent_error, turn_limit).
+    """
 
     practice: Practice
     patients: Patients
     tables: dict[str, pa.Table]
-    transcripts: list[dict[str, Any]]  # one per answered call (empty when switched off)
-    agent_faults: AgentFaults  # calls the agent cut short (agent_error, turn_limit)
+    transcripts: list[dict[str, Any]]
+    agent_faults: AgentFaults
 
 
 class Lines:
@@ -65,24 +75,33 @@ class Lines:
 
 @dataclass(slots=True)
 class World:
+    """What the processes share.
+
+    Attributes:
+        env: the practice's SimPy environment.
+        model: the practice model, which decides what happens.
+        lines: the dialer's lines.
+        clinicians: clinical staff taking red-flag transfers.
+    """
+
     env: simpy.Environment
     model: PracticeModel
     lines: Lines
-    staff: simpy.Resource
+    clinicians: simpy.Resource
 
     def follow(self, placed: Placed | None) -> None:
-        """Start the processes a contact, reply or visit set in motion."""
+        """Start the processes a contact, a reply or a returned call set in motion."""
         if placed is None:
             return
         model = self.model
-        for delay_s, patient, use_cases in placed.callbacks:  # the patient returns a message
-            self.after(delay_s, partial(model.inbound, patient, use_cases))
-        for delay_s, patient, kind, appointment_id in placed.replies:  # a text reply arrives
-            self.after(delay_s, partial(model.reply, patient, kind, appointment_id))
+        for call in placed.callbacks:  # the patient returns a message
+            self.after(call.delay_s, partial(model.inbound, call.patient, call.use_cases))
+        for r in placed.replies:  # a text reply arrives
+            self.after(r.delay_s, partial(model.reply, r.patient, r.kind, r.appointment_id))
         for patient in placed.transfers:
             self.env.process(transfer_process(self, patient))
-        for delay_s, text in placed.texts:
-            self.env.process(text_process(self, delay_s, text))
+        for text in placed.texts:
+            self.env.process(text_process(self, text.delay_s, text.touch))
 
     def after(self, delay_s: float, happens: Callable[[float], Placed | None]) -> None:
         """In `delay_s`, let `happens(now)` happen and follow what it sets in motion (one event,
@@ -98,10 +117,10 @@ def simulate_practice(
     model = PracticeModel.build(scenario, practice, patients, practice_index)
     env = simpy.Environment()
     world = World(
-        env,
-        model,
-        Lines(env, scenario.telephony.lines),
-        simpy.Resource(env, scenario.staff.clinical_staff),
+        env=env,
+        model=model,
+        lines=Lines(env, scenario.telephony.lines),
+        clinicians=simpy.Resource(env, scenario.staff.clinical_staff),
     )
     model.initial_visits()
     env.process(mornings(world))
@@ -116,7 +135,11 @@ def simulate_practice(
     finally:
         gc.set_threshold(*thresholds)
     return PracticeRun(
-        practice, patients, model.recorder.tables(), model.recorder.transcripts, model.agent_faults
+        practice=practice,
+        patients=patients,
+        tables=model.recorder.tables(),
+        transcripts=model.recorder.transcripts,
+        agent_faults=model.agent_faults,
     )
 
 
@@ -135,7 +158,7 @@ def mornings(w: World) -> Process:
             w.env.process(dialer_process(w, calls))
         if texts:
             w.env.process(texts_process(w, texts))
-        model.self_bookings(day)
+        model.visits.self_bookings(day)
 
 
 def closings(w: World) -> Process:
@@ -145,8 +168,8 @@ def closings(w: World) -> Process:
         t = model.clock.at_local(model.practice.tz, day, CLOSING_MINUTE)
         if t > w.env.now:
             yield w.env.timeout(t - w.env.now)
-        for appt in model.visits_of(day):
-            w.follow(model.attend(appt))
+        for appt in model.visits.of_day(day):
+            model.visits.attend(appt)
 
 
 def dialer_process(w: World, calls: list[Touch]) -> Process:
@@ -204,30 +227,26 @@ def send(w: World, touch: Touch) -> None:
 
 def transfer_process(w: World, patient: int) -> Process:
     """A red flag: warm transfer to clinical staff, or a staff callback when nobody is free."""
-    env, model, staff_cfg = w.env, w.model, w.model.scenario.staff
+    env, staff, staff_cfg = w.env, w.model.staff, w.model.scenario.staff
     requested = env.now
-    if model.staff_on_duty(env.now):
-        request = w.staff.request()
+    if staff.on_duty(env.now):
+        request = w.clinicians.request()
         got = yield request | env.timeout(staff_cfg.transfer_patience_s)
         if request in got:
             started = env.now
             yield env.timeout(staff_cfg.transfer_minutes * 60)
-            w.staff.release(request)
-            model.staff_task(
-                patient, "transfer", requested, started, staff_cfg.transfer_minutes * 60
-            )
+            w.clinicians.release(request)
+            staff.task(patient, "transfer", requested, started, staff_cfg.transfer_minutes * 60)
             return
         request.cancel()
     while True:
-        wait = model.until_on_duty_s(env.now)
+        wait = staff.until_on_duty_s(env.now)
         if wait > 0:
             yield env.timeout(wait)
-        with w.staff.request() as callback:
+        with w.clinicians.request() as callback:
             yield callback
-            if model.staff_on_duty(env.now):
+            if staff.on_duty(env.now):
                 started = env.now
                 yield env.timeout(staff_cfg.callback_minutes * 60)
-                model.staff_task(
-                    patient, "callback", requested, started, staff_cfg.callback_minutes * 60
-                )
+                staff.task(patient, "callback", requested, started, staff_cfg.callback_minutes * 60)
                 return

@@ -1,7 +1,8 @@
 """Columnar event buffers, the Parquet writer and the run manifest.
 
-One recorder per practice collects rows as plain Python lists (cheap to append in the hot
-path); `tables()` turns them into Arrow tables with the documented schemas. `write_run`
+One recorder per practice collects typed rows (sim/simulation/rows.py) in plain Python lists
+(cheap to append in the hot path); `tables()` turns them into Arrow tables with the documented
+schemas. `write_run`
 writes a run directory atomically: every file goes to a temporary name, then is renamed.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,91 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dentsim.files import write_bytes
+from dentsim.simulation.rows import SCHEMAS, TS, AppointmentRow, Row
 
 FORMAT_VERSION = 1
-TS = pa.timestamp("s", tz="UTC")
 
-ATTEMPTS_SCHEMA = pa.schema(
-    [
-        ("attempt_id", pa.int64()),
-        ("practice_id", pa.int32()),
-        ("patient_id", pa.int64()),
-        ("t_utc", TS),
-        ("channel", pa.string()),
-        ("phone", pa.string()),
-        ("purposes", pa.string()),
-        ("result", pa.string()),
-        ("answered_by", pa.string()),
-        ("duration_s", pa.int32()),
-        ("message", pa.string()),
-        ("outcome", pa.string()),
-        ("covered_patient_ids", pa.string()),
-    ]
-)
-OPTOUTS_SCHEMA = pa.schema(
-    [
-        ("practice_id", pa.int32()),
-        ("patient_id", pa.int64()),
-        ("t_utc", TS),
-        ("channel", pa.string()),
-        ("scope", pa.string()),
-        ("how", pa.string()),
-        ("kind", pa.string()),
-        ("pause_until_utc", TS),
-        ("text", pa.string()),
-    ]
-)
-BOOKINGS_SCHEMA = pa.schema(
-    [
-        ("booking_id", pa.int64()),
-        ("practice_id", pa.int32()),
-        ("patient_id", pa.int64()),
-        ("t_utc", TS),
-        ("appointment_utc", TS),
-        ("use_case", pa.string()),
-        ("via", pa.string()),
-        ("attempt_id", pa.int64()),
-    ]
-)
-APPOINTMENTS_SCHEMA = pa.schema(
-    [
-        ("appointment_id", pa.int64()),
-        ("practice_id", pa.int32()),
-        ("patient_id", pa.int64()),
-        ("t_utc", TS),
-        ("kind", pa.string()),
-        ("status", pa.string()),
-        ("booking_id", pa.int64()),
-        ("booked_by", pa.string()),
-        ("fee", pa.float64()),
-        ("confirmed_via", pa.string()),
-        ("would_no_show", pa.bool_()),
-    ]
-)
-STAFF_TASKS_SCHEMA = pa.schema(
-    [
-        ("practice_id", pa.int32()),
-        ("patient_id", pa.int64()),
-        ("kind", pa.string()),
-        ("reason", pa.string()),
-        ("t_utc", TS),
-        ("t_started_utc", TS),
-        ("wait_s", pa.int32()),
-        ("duration_s", pa.int32()),
-    ]
-)
-DEFERRALS_SCHEMA = pa.schema(
-    [
-        ("practice_id", pa.int32()),
-        ("patient_id", pa.int64()),
-        ("t_utc", TS),
-        ("channel", pa.string()),
-        ("purposes", pa.string()),
-        ("rule_id", pa.string()),
-        ("action", pa.string()),
-        ("t_next_utc", TS),
-    ]
-)
 PRACTICES_SCHEMA = pa.schema(
     [
         ("practice_id", pa.int32()),
@@ -115,52 +36,52 @@ PRACTICES_SCHEMA = pa.schema(
         ("phone", pa.string()),
     ]
 )
-SCHEMAS = {
-    "attempts": ATTEMPTS_SCHEMA,
-    "optouts": OPTOUTS_SCHEMA,
-    "bookings": BOOKINGS_SCHEMA,
-    "appointments": APPOINTMENTS_SCHEMA,
-    "deferrals": DEFERRALS_SCHEMA,
-    "staff_tasks": STAFF_TASKS_SCHEMA,
-}
-TIME_COLUMNS = {"t_utc", "pause_until_utc", "appointment_utc", "t_next_utc", "t_started_utc"}
+TIME_COLUMNS = {f.name for schema in SCHEMAS.values() for f in schema if f.type == TS}
 
 
 @dataclass(slots=True)
 class Recorder:
-    """Rows of every event table for one practice; times are simulation seconds until `tables`."""
+    """Rows of every event table for one practice; times are simulation seconds until `tables`.
+
+    Attributes:
+        epoch_s: the Unix time of simulation second 0.
+        id_base: ids of this practice's rows start above it (unique across a group).
+        rows: each table's rows, in the order they were added.
+        transcripts: one line of transcripts.jsonl per call played (when switched on).
+    """
 
     epoch_s: int
     id_base: int = 0
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[str, list[Any]] = field(default_factory=dict)
     transcripts: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rows = {name: [] for name in SCHEMAS}
 
-    def add(self, table: str, **row: Any) -> int:
-        """Append one row (every column of the table's schema, by name); returns its index."""
-        rows = self.rows[table]
+    def add(self, row: Row) -> int:
+        """Append one row to its table; returns its index there."""
+        rows = self.rows[row.table]
         rows.append(row)
         return len(rows) - 1
 
-    def count(self, table: str) -> int:
-        return len(self.rows[table])
-
     def next_id(self, table: str) -> int:
+        """The id the next row of `table` gets."""
         return self.id_base + len(self.rows[table]) + 1
 
-    def set(self, table: str, index: int, **values: Any) -> None:
-        self.rows[table][index].update(values)
+    def appointment(self, index: int) -> AppointmentRow:
+        """The appointments row at `index` (its status changes as the visit is settled)."""
+        row: AppointmentRow = self.rows["appointments"][index]
+        return row
 
     def tables(self) -> dict[str, pa.Table]:
+        """Every event table as Arrow, times as UTC timestamps."""
         out = {}
         for name, schema in SCHEMAS.items():
             rows = self.rows[name]
             arrays = []
             for f in schema:
                 column = f.name  # read once: a pyarrow Field's name is a property call
-                values = [r[column] for r in rows]
+                values = list(map(attrgetter(column), rows))
                 if column in TIME_COLUMNS:
                     arr = pa.array(values, pa.float64()).to_numpy(zero_copy_only=False)
                     mask = np.isnan(arr)  # a missing time

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from dentsim.agents.dialogue import play_call
-from dentsim.agents.patients import ScriptedPatient, ScriptedReply, default_text
+from dentsim.agents.patients import ScriptedPatient, ScriptedReply
+from dentsim.agents.persona_files import default_text
 from dentsim.agents.protocol import Agent, CallContext, CallResult, PatientView, Slot
 from dentsim.agents.scripted import ScriptedAgent, scripted_agent
 

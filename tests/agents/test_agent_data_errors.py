@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dentsim.agents.conformance import load_cases
-from dentsim.agents.patients import load_persona, load_personas
+from dentsim.agents.persona_files import load_persona, load_personas
 from dentsim.agents.script import builtin_scripts_dir, load_scripts
 from dentsim.errors import InputError
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dentsim.agents.optout import builtin_phrases, classify_opt_out, opt_out_kind
-from dentsim.agents.patients import load_phrases
+from dentsim.agents.persona_files import load_phrases
 
 HARD = [
     "stop",

@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 
 from dentsim.agents.dialogue import play_call
-from dentsim.agents.patients import (
-    PersonaPatient,
-    load_persona,
-    load_personas,
-    make_patient,
-    pick_persona,
-)
+from dentsim.agents.patients import PersonaPatient, make_patient, pick_persona
+from dentsim.agents.persona_files import load_persona, load_personas
 from dentsim.agents.protocol import AgentTurn, PatientTraits, Slot
 
 from .calls import agent, context

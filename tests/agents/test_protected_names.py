@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dentsim.agents.conformance import Case, load_cases, protected_in, run_suite
+from dentsim.agents.conformance import Case, load_cases, run_suite
+from dentsim.agents.conformance.checks import protected_in
 from dentsim.agents.protocol import AgentTurn, CallContext, Utterance
 from dentsim.agents.script import builtin_scripts_dir, load_scripts
 from dentsim.agents.scripted import make_agent

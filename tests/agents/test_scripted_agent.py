@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from dentsim.agents.conformance import protected_in, verified_at
+from dentsim.agents.conformance.checks import protected_in, verified_at
 from dentsim.agents.protocol import USE_CASES, Slot, Utterance
 from dentsim.agents.voicemail import protected_terms_in, render_voicemail
 

@@ -18,7 +18,7 @@ from dentsim.compliance.gate import Gate
 from dentsim.domain.pms import PracticeState
 from dentsim.experiments.tasks import run_scenario
 from dentsim.scenario import Scenario, apply_overrides, load_scenario
-from dentsim.simulation import model as model_module
+from dentsim.simulation import contacts as contacts_module
 from tests.conftest import ROOT
 
 STRESS = ROOT / "scenarios" / "compliance_stress.yaml"
@@ -115,7 +115,7 @@ MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None], dict[str, 
     "lets a voicemail name the procedure": (
         "hipaa_minimum_necessary",
         lambda mp: (
-            mp.setattr(model_module, "render_voicemail", _voicemail_naming_the_procedure),
+            mp.setattr(contacts_module, "render_voicemail", _voicemail_naming_the_procedure),
             mp.setattr(Gate, "message", lambda self, touch, text: None),
         ),
         {},

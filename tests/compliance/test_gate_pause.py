@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dentsim.compliance.gate import Refusal
 from dentsim.domain.calendar import DAY_S
 from dentsim.domain.population import generate
@@ -45,7 +47,7 @@ def test_a_shorter_second_soft_opt_out_does_not_end_the_first_pause_early(
 ) -> None:
     model = practice_model(baseline)
     p = 0
-    model.rng_dialogue = PauseDays(60, 30)  # type: ignore[assignment]
+    model.draws = dataclasses.replace(model.draws, dialogue=PauseDays(60, 30))  # type: ignore[arg-type]
     model.reply(p, "later", -1, 0.0)  # "I'll call when I'm ready": 60 days
     model.reply(p, "later", -1, 10 * DAY_S)  # again ten days on, 30 days from then: day 40
     assert model.state.paused_until_t[p] == 60 * DAY_S
@@ -58,9 +60,9 @@ def test_a_shorter_second_soft_opt_out_does_not_end_the_first_pause_early(
 def test_a_longer_second_soft_opt_out_extends_the_pause(baseline: Scenario) -> None:
     model = practice_model(baseline)
     p = 0
-    model.rng_dialogue = PauseDays(30, 45)  # type: ignore[assignment]
+    model.draws = dataclasses.replace(model.draws, dialogue=PauseDays(30, 45))  # type: ignore[arg-type]
     model.reply(p, "later", -1, 0.0)
     model.reply(p, "later", -1, 10 * DAY_S)  # ends on day 55
     assert model.state.paused_until_t[p] == 55 * DAY_S
     optouts = model.recorder.rows["optouts"]
-    assert [o["pause_until_utc"] for o in optouts] == [30 * DAY_S, 55 * DAY_S]
+    assert [o.pause_until_utc for o in optouts] == [30 * DAY_S, 55 * DAY_S]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dentsim.agents.voicemail import render_sms, render_voicemail
-from dentsim.compliance import audit as audit_module
+from dentsim.compliance.audit import terms as audit_terms
 from dentsim.compliance.phi import ProtectedTerms, packaged_terms
 from dentsim.compliance.rules import load_rules
 from dentsim.domain.population import generate
@@ -103,7 +103,7 @@ def test_the_audit_finds_exactly_the_terms_the_gate_and_agents_find(
 ) -> None:
     text, names = case
     shared = ProtectedTerms(terms).found(text, names)
-    audited = audit_module._terms_in(text, audit_module._term_regex(terms), names)
+    audited = audit_terms.terms_in(text, audit_terms.term_regex(terms), names)
     assert audited == sorted(set(shared))
 
 

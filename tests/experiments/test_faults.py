@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from dentsim.cli import main
-from dentsim.experiments.sweep import load_sweep, run_sweep
-from dentsim.experiments.tasks import FAIL_TASK_ENV, KILL_TASK_ENV, Executor
+from dentsim.experiments.executors import Executor
+from dentsim.experiments.sweep_file import load_sweep
+from dentsim.experiments.sweep_run import run_sweep
+from dentsim.experiments.tasks import FAIL_TASK_ENV, KILL_TASK_ENV
 from tests.experiments.conftest import copy_run, same_results
 
 

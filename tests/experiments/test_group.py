@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -12,11 +13,15 @@ import pytest
 import yaml
 
 from dentsim.cli import main
-from dentsim.experiments.group import MEDIANS_HOURS, RATIO_DENOMINATORS, SUMMED, practice_scenario
+from dentsim.experiments.group import practice_scenario
+from dentsim.reports.report import band_kpis
+from dentsim.reports.results import COLUMNS as REPORT_COLUMNS
+from dentsim.reports.results import open_results, read_run
 from dentsim.results import metrics
+from dentsim.results.pooling import EXTRAS_COLUMNS, MEDIANS_HOURS, RATIO_DENOMINATORS, SUMMED
 from dentsim.scenario import Scenario, apply_overrides, load_scenario
 from dentsim.simulation.engine import simulate_practice
-from dentsim.simulation.eventlog import SCHEMAS
+from dentsim.simulation.rows import SCHEMAS
 from tests.conftest import ROOT
 from tests.experiments.conftest import write_scenario
 
@@ -150,13 +155,29 @@ def test_group_kpis_equal_the_kpis_of_all_practices_events_taken_together(group_
             assert mine[kpi] == (None if value is None else pytest.approx(value, rel=1e-12)), kpi
 
 
+def test_a_report_of_a_group_without_kpis_json_pools_as_run_does(
+    group_run: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "group"
+    shutil.copytree(group_run, copy)
+    (copy / "kpis.json").unlink()
+    results = open_results(copy)
+    pooled = band_kpis(results, [read_run(d) for d in results.run_dirs])
+    assert pooled == read(group_run / "kpis.json")
+
+
+def test_the_report_reads_every_column_the_pooling_needs() -> None:
+    for table, columns in EXTRAS_COLUMNS.items():
+        assert set(columns) <= set(REPORT_COLUMNS[table]), table
+
+
 def test_every_kpi_of_the_metrics_has_a_rule_for_pooling_over_practices(tiny: Scenario) -> None:
     run = simulate_practice(apply_overrides(tiny, {"days": 120}))
     kpis = metrics.kpis(run.tables)
     names = set(kpis["overall"]) | {k for row in kpis["by_use_case"].values() for k in row}
     unpooled = names - SUMMED - set(RATIO_DENOMINATORS) - set(MEDIANS_HOURS)
     assert not unpooled, (
-        f"add these KPIs to a pooling rule in sim/experiments/group.py: {sorted(unpooled)}"
+        f"add these KPIs to a pooling rule in sim/results/pooling.py: {sorted(unpooled)}"
     )
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dentsim.cli import main
-from dentsim.experiments.tasks import mean_ci, replication_seed
+from dentsim.experiments.replications import replication_seed
+from dentsim.results.stats import mean_ci
 from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 

@@ -19,10 +19,12 @@ from dentsim.compliance.phi import packaged_terms
 from dentsim.compliance.rules import load_rules
 from dentsim.domain import population
 from dentsim.domain.population import generate, word_lists
-from dentsim.experiments.tasks import Executor, run_replications, run_scenario
+from dentsim.experiments.executors import Executor
+from dentsim.experiments.replications import run_replications
+from dentsim.experiments.tasks import run_scenario
 from dentsim.results.warnings import REFUSED_MIN_CONTACTS, REFUSED_SHARE, refusal_warnings
 from dentsim.scenario import Scenario, apply_overrides
-from dentsim.simulation import model as model_module
+from dentsim.simulation import contacts as contacts_module
 from tests.conftest import small
 
 from .conftest import write_scenario
@@ -82,7 +84,7 @@ def test_a_voicemail_about_your_root_canal_is_still_withheld_and_the_run_says_so
     def leaky(name: str, number: str, purposes: tuple[str, ...]) -> str:
         return f"{name} calling about your root-canal. Please call us back at {number}."
 
-    monkeypatch.setattr(model_module, "render_voicemail", leaky)
+    monkeypatch.setattr(contacts_module, "render_voicemail", leaky)
     scenario = small(baseline, days=90, practice__name=TERM_PRACTICES[1])
     run_scenario(scenario, tmp_path / "run")
     assert hipaa_refusals(tmp_path / "run") > REFUSED_MIN_CONTACTS

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from dentsim.experiments.tasks import mean_ci, replication_seed, summarise, t_quantile
+from dentsim.experiments.replications import replication_seed
+from dentsim.results.stats import mean_ci, summarise, t_quantile
 
 
 @pytest.mark.parametrize(

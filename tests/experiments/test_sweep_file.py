@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dentsim.cli import main
-from dentsim.experiments.sweep import load_sweep
+from dentsim.experiments.sweep_file import load_sweep
 from dentsim.scenario import Scenario
 from tests.conftest import ROOT
 from tests.experiments.conftest import SWEEP_TEXT, write_sweep

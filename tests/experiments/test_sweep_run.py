@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dentsim.cli import main
-from dentsim.experiments.sweep import pareto
-from dentsim.experiments.tasks import mean_ci
+from dentsim.experiments.sweep_run import pareto
+from dentsim.results.stats import mean_ci
 from tests.experiments.conftest import same_results
 
 VARIANTS = ["base", "unknown_caller_id", "combine=false"]

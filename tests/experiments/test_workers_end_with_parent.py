@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dentsim.experiments.tasks import _watch_parent
+from dentsim.experiments.executors import _watch_parent
 from dentsim.scenario import Scenario, apply_overrides
 from tests.conftest import ROOT
 from tests.experiments.conftest import write_scenario

@@ -1,4 +1,4 @@
-"""Load a YAML file into a pydantic model, with errors that name the file, line and key path.
+"""Read a YAML file safely, within bounds, and record where each value was written.
 
 Every user-written YAML file (scenarios, rules, sweeps, agent scripts, personas, conformance
 cases, ROI inputs) goes through `read_yaml`, so they all report problems the same way, and all
@@ -9,37 +9,35 @@ while it is read, not after it has filled the memory), and no number that is inf
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import stat
-import types
-import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from dentsim.errors import InputError
-
-M = TypeVar("M", bound=BaseModel)
-
-_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
-_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")
-_FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 @dataclass(frozen=True, slots=True)
 class Scalar:
+    """Where a value was written in a YAML file, and how.
+
+    Attributes:
+        line: The 1-based line of the value (of its key, for a mapping's entry).
+        text: The characters as written, for a scalar; None for a mapping or list.
+        plain: True when the scalar is unquoted (YAML then reads `no` as false, `1:30` as 90).
+    """
+
     line: int
-    text: str | None  # the characters as written, for scalars
-    plain: bool  # unquoted
+    text: str | None
+    plain: bool
 
 
-Path_ = tuple[str | int, ...]
+Path_ = tuple[str | int, ...]  # a key path into the data: keys and list indices
 
 
 MAX_FILE_BYTES = 256 * 1024  # the largest YAML file dentsim ships is about 12 KB
@@ -226,7 +224,7 @@ def _non_finite(
         scalar = positions.get(at)
         written = scalar.text if scalar is not None and scalar.text is not None else str(data)
         out.append(
-            f"{path}:{_line_for(at, positions)}: {_dotted(at)}: expected a finite number, "
+            f"{path}:{line_for(at, positions)}: {dotted(at)}: expected a finite number, "
             f"found {written}"
         )
     elif isinstance(data, dict):
@@ -253,11 +251,11 @@ def _construct_problem(positions: dict[Path_, Scalar], path: Path, error: Except
             try:
                 date(int(found[1]), int(found[2]), int(found[3]))
             except ValueError as bad:
-                return f"{path}:{scalar.line}: {_dotted(at)}: not a valid date ({bad}), found {scalar.text}"
+                return f"{path}:{scalar.line}: {dotted(at)}: not a valid date ({bad}), found {scalar.text}"
         digits = sum(c.isdigit() for c in scalar.text or "") if scalar.plain else 0
         if digits > _MAX_DIGITS:
             return (
-                f"{path}:{scalar.line}: {_dotted(at)}: a number of {digits:,} digits; "
+                f"{path}:{scalar.line}: {dotted(at)}: a number of {digits:,} digits; "
                 f"dentsim reads numbers of at most {_MAX_DIGITS:,} digits"
             )
     return f"{path}:1: a value YAML cannot read: {error}"
@@ -271,245 +269,39 @@ def _index(
 ) -> None:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
-        out[at] = Scalar(line, node.value, node.style is None)
+        out[at] = Scalar(line=line, text=node.value, plain=node.style is None)
     elif isinstance(node, yaml.MappingNode):
-        out[at] = Scalar(line, None, False)
+        out[at] = Scalar(line=line, text=None, plain=False)
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             key_line = key_node.start_mark.line + 1
             if key in seen:
-                dotted = _dotted((*at, key))
                 dups.append(
-                    f"{path}:{key_line}: {dotted}: duplicate key '{key}' (first given at line {seen[key]})"
+                    f"{path}:{key_line}: {dotted((*at, key))}: duplicate key '{key}' (first given at line {seen[key]})"
                 )
                 continue
             seen[key] = key_line
             _index(value_node, (*at, key), out, dups, path)
             # a key's own line is where its value's problems are reported
-            out[(*at, key)] = Scalar(key_line, out[(*at, key)].text, out[(*at, key)].plain)
+            out[(*at, key)] = replace(out[(*at, key)], line=key_line)
     elif isinstance(node, yaml.SequenceNode):
-        out[at] = Scalar(line, None, False)
+        out[at] = Scalar(line=line, text=None, plain=False)
         for i, item in enumerate(node.value):
             _index(item, (*at, i), out, dups, path)
 
 
-def _dotted(loc: Path_) -> str:
+def dotted(loc: Path_) -> str:
+    """The key path as written in messages: `campaigns.recall.cadence[0].day`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
 
-def load_model(path: Path | str, model: type[M]) -> M:
-    """Read `path` and validate it as `model`; raise InputError with one line per problem."""
-    data, positions = read_yaml(path)
-    return validate_data(data, positions, model, Path(path))
-
-
-def validate_data(data: Any, positions: dict[Path_, Scalar], model: type[M], path: Path) -> M:
-    if not isinstance(data, dict):
-        raise InputError(
-            f"{path}:1: expected a mapping of keys at the top level, found {_shape(data)}"
-        )
-    allowed = _fields_at(model, ())
-    if foreign_keys(data, allowed):
-        # likely not a file of this kind at all (`base: /etc/passwd`): quote none of it
-        raise InputError(
-            f"{path}:1: none of the file's {len(data)} top-level keys is one this file can "
-            f"have; expected keys such as: {', '.join(allowed[:8])}"
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        raise InputError(describe_errors(e, data, positions, model, path)) from None
-
-
-def foreign_keys(data: dict[Any, Any], allowed: list[str]) -> bool:
-    """True when no top-level key is one the file may have, nor a likely misspelling of one:
-    the file is another kind of file (perhaps not YAML of ours at all), not a mistyped one."""
-    keys = [k for k in data if isinstance(k, str)]
-    return bool(data and allowed) and not any(
-        k in allowed or difflib.get_close_matches(k, allowed, n=1, cutoff=0.6) for k in keys
-    )
-
-
-def describe_errors(
-    e: ValidationError,
-    data: Any,
-    positions: dict[Path_, Scalar],
-    model: type[BaseModel],
-    path: Path,
-) -> list[str]:
-    lines: list[str] = []
-    for err in e.errors():
-        loc = _data_loc(err["loc"], data)
-        line = _line_for(loc, positions)
-        # a key's own problem (`'8'` where a number is expected) is not its value's
-        scalar = None if "[key]" in err["loc"] else positions.get(loc)
-        lines.append(f"{path}:{line}: {_dotted(loc)}: {_explain(err, loc, scalar, model)}")
-    return sorted(
-        set(lines), key=lambda s: (int(s.split(":")[1]) if s.split(":")[1].isdigit() else 0, s)
-    )
-
-
-def _data_loc(loc: tuple[Any, ...], data: Any) -> Path_:
-    """Keep only the parts of a pydantic location that are keys or indices of the data."""
-    out: list[str | int] = []
-    node = data
-    for part in loc:
-        if (
-            isinstance(node, dict)
-            and part in node
-            or isinstance(node, list)
-            and isinstance(part, int)
-            and 0 <= part < len(node)
-        ):
-            out.append(part)
-            node = node[part]
-        elif (isinstance(node, dict | list) or node is None) and (
-            isinstance(part, str) and not _is_pydantic_tag(part)
-        ):
-            out.append(part)  # a missing or unknown key
-            node = None
-    return tuple(out)
-
-
-def _is_pydantic_tag(part: str) -> bool:
-    return "[" in part or part in {"function-after", "function-before", "function-plain"}
-
-
-def _line_for(loc: Path_, positions: dict[Path_, Scalar]) -> int:
+def line_for(loc: Path_, positions: dict[Path_, Scalar]) -> int:
+    """The line of the key path, or of its nearest parent that was written (1 when none was)."""
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in positions:
             return positions[loc[:cut]].line
     return 1
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and (len(value) > _QUOTED_CHARS or "\n" in value):
-        return f"text of {len(value):,} characters"
-    return repr(value)
-
-
-_QUOTED_CHARS = 60  # longer text is described, not quoted
-
-
-def _shape(value: Any) -> str:
-    """What a value is, never what it says (the top level of a file that may not be YAML)."""
-    if isinstance(value, str):
-        return f"text of {len(value):,} characters"
-    return _kind(value) if isinstance(value, dict | list | bool) or value is None else "a number"
-
-
-def _explain(err: Any, loc: Path_, scalar: Scalar | None, model: type[BaseModel]) -> str:
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        key = str(loc[-1]) if loc else "?"
-        allowed = _fields_at(model, loc[:-1])
-        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        msg = f"unknown key '{key}'"
-        if hint:
-            return f"{msg}; did you mean '{hint[0]}'?"
-        return f"{msg}; expected one of: {', '.join(sorted(allowed))}" if allowed else msg
-    if kind == "missing":
-        return f"missing required key '{loc[-1] if loc else '?'}'"
-    trap = _yaml_trap(value, scalar)
-    if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        options = re.findall(r"'([^']*)'", expected)
-        hint = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
-        msg = f"expected one of {expected}, found {_kind(value)}"
-        if trap:
-            return f"{msg}: {trap}"
-        return f"{msg}; did you mean '{hint[0]}'?" if hint else msg
-    expected = _EXPECTED.get(kind)
-    if expected:
-        msg = f"expected {expected}, found {_kind(value)}"
-    else:
-        text = err["msg"]
-        text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        msg = f"{text[0].lower()}{text[1:]}"
-        if not isinstance(value, dict | list):
-            msg += f", found {_kind(value)}"
-    return f"{msg}: {trap}" if trap else msg
-
-
-_EXPECTED = {
-    "float_type": "a number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "string_type": "text",
-    "bool_type": "true or false",
-    "date_type": "a date (YYYY-MM-DD)",
-    "dict_type": "a mapping of keys",
-    "model_type": "a mapping of keys",
-    "model_attributes_type": "a mapping of keys",
-    "list_type": "a list",
-    "tuple_type": "a list",
-}
-
-
-def _yaml_trap(value: Any, scalar: Scalar | None) -> str | None:
-    if scalar is None or scalar.text is None or not scalar.plain:
-        return None
-    raw = scalar.text
-    if isinstance(value, bool) and raw.lower() in _YAML11_BOOLS:
-        return f"YAML reads the unquoted word {raw} as {str(value).lower()}; quote it ('{raw}') if you meant the text"
-    if isinstance(value, int) and _SEXAGESIMAL.match(raw):
-        quoted = raw
-        if raw.count(":") == 1:
-            hours, minutes = raw.split(":")
-            quoted = f"{int(hours):02d}:{int(minutes):02d}"
-        return f"YAML reads the unquoted {raw} as the base-60 number {value}; quote it: '{quoted}'"
-    if isinstance(value, str) and _FLOAT_TEXT.match(raw):
-        return f"YAML reads {raw} as text, not a number (it needs a dot and a signed exponent); write it as {float(raw)!r}"
-    return None
-
-
-def _fields_at(model: Any, loc: Path_) -> list[str]:
-    """The keys a model allows at `loc` (for 'did you mean' hints)."""
-    tp: Any = model
-    for part in loc:
-        tp = _step(tp, part)
-        if tp is None:
-            return []
-    tp = _unwrap_model(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return [f.alias or name for name, f in tp.model_fields.items()]
-    return []
-
-
-def _unwrap_model(tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType) or origin is typing.Annotated:
-        for arg in typing.get_args(tp):
-            found = _unwrap_model(arg)
-            if isinstance(found, type) and issubclass(found, BaseModel):
-                return found
-    return tp
-
-
-def _step(tp: Any, part: str | int) -> Any:
-    tp = _unwrap_model(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        field = tp.model_fields.get(str(part))
-        return field.annotation if field else None
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (list, tuple) and args:
-        return args[0]
-    if origin is dict and len(args) == 2:
-        return args[1]
-    return None
