@@ -137,12 +137,18 @@ def unknown(what: str, name: Any, known: Iterable[str]) -> str:
     return f"unknown {what} '{name}'; expected one of: {listed}"
 
 
-def load_factory(ref: str, where: str | None = None) -> AgentFactory:
+def load_factory(
+    ref: str, where: str | None = None, *, must_make_agent: bool = False
+) -> AgentFactory:
     """`package.module:factory` -> the callable (the current folder is importable).
 
     The factory is called once to see that it makes an agent. Problems are InputError lines
     that start with `where` (e.g. `scenario.yaml:12: dialogue.agent`), or with `ref`. Nothing
     the module or the factory raises ends the caller, `SystemExit` included.
+
+    A factory that raises is returned as it is, for `dentsim agent-test` to report the failure
+    in each case it plays; with `must_make_agent` (a scenario's agent, which a run must make)
+    it is an InputError too.
     """
     at = where or ref
     module_name, sep, attr = ref.partition(":")
@@ -179,8 +185,16 @@ def load_factory(ref: str, where: str | None = None) -> AgentFactory:
         raise InputError(
             f"{at}: calling {ref} raised SystemExit({e.code!r}); a factory must return an agent"
         ) from None
-    except Exception:  # noqa: BLE001 - reported per case by run_case
-        return factory
+    except Exception as e:
+        if not must_make_agent:  # reported per case by run_case
+            return factory
+        raise InputError(
+            f"{at}: calling {ref} raised {_described(e)}; a factory must return an agent"
+        ) from None
+    except GeneratorExit as e:
+        raise InputError(
+            f"{at}: calling {ref} raised {_described(e)}; a factory must return an agent"
+        ) from None
     if not callable(getattr(probe, "respond", None)):
         raise InputError(
             f"{at}: the factory returned {type(probe).__name__}, which has no respond(context, utterance) method"
@@ -188,7 +202,28 @@ def load_factory(ref: str, where: str | None = None) -> AgentFactory:
     return factory
 
 
-def load_agent(ref: str) -> Agent:
-    """The agent that `MODULE:FACTORY` makes (bad references are InputError, exit 2)."""
-    agent: Agent = load_factory(ref)()
+def load_agent(ref: str, where: str | None = None) -> Agent:
+    """The agent that `MODULE:FACTORY` makes (bad references, and a factory that raises or
+    makes no agent, are InputError lines starting with `where` or `ref`: exit 2)."""
+    at = where or ref
+    factory = load_factory(ref, where, must_make_agent=True)
+    try:
+        agent: Agent = factory()
+    except InputError:
+        raise
+    except (Exception, SystemExit, GeneratorExit) as e:  # it made an agent when probed
+        raise InputError(
+            f"{at}: calling {ref} raised {_described(e)}; a factory must return an agent"
+        ) from None
+    if not callable(getattr(agent, "respond", None)):
+        raise InputError(
+            f"{at}: the factory returned {type(agent).__name__}, which has no respond(context, utterance) method"
+        )
     return agent
+
+
+def _described(e: BaseException) -> str:
+    """`RuntimeError: boom`, on one line and short."""
+    text = " ".join(str(e).split())
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__

@@ -9,6 +9,10 @@ its JSON Schema. `dentsim validate` and `dentsim schema` are thin layers over th
 | case | `purposes`, `patient`, `patient_record`, `slots` or `expect` | dentsim.agents.conformance.load_case |
 | roi | `fees_usd` or `ai`, or only keys ROI inputs have | dentsim.reports.roi.load_roi_inputs |
 | scenario | anything else | dentsim.scenario.load_scenario (and the files it names) |
+
+A file with no key of any kind, and none of a scenario's, is taken as the kind its keys are
+closest to in spelling (`federal_calling_windw:` a rules file, `fee_usd:` ROI inputs), so that
+its loader says "did you mean".
 """
 
 from __future__ import annotations
@@ -46,7 +50,31 @@ def kind_of(data: Any) -> str:
         return "case"
     if keys & ROI_KEYS or (keys and _fits_roi(data)):
         return "roi"
-    return "scenario"
+    return _closest_kind(keys)
+
+
+def _closest_kind(keys: set[str]) -> str:
+    """A file none of whose keys is a scenario's is the kind its (misspelt) keys are closest to:
+    its loader then says "did you mean"; otherwise, and on a tie, a scenario."""
+    import difflib
+
+    from dentsim.compliance.rules import RULE_IDS
+    from dentsim.reports.roi import RoiInputs
+
+    if not keys or keys & set(Scenario.model_fields):
+        return "scenario"
+    vocabularies = {
+        "rules": {"format_version", *RULE_IDS},
+        "roi": set(RoiInputs.model_fields),
+        "case": set(CASE_KEYS),
+    }
+    near = {
+        kind: sum(bool(difflib.get_close_matches(k, words, n=1, cutoff=0.8)) for k in keys)
+        for kind, words in vocabularies.items()
+    }
+    best = max(near.values())
+    winners = [kind for kind, n in near.items() if n == best]
+    return winners[0] if best and len(winners) == 1 else "scenario"
 
 
 def _fits_roi(data: dict[str, Any]) -> bool:

@@ -241,6 +241,18 @@ CASES = {
         edit("name: baseline ", "name: /tmp/x "),
         r"name: expected one file name .*found '/tmp/x'",
     ),
+    "blank_practice_name": (
+        edit("practice:\n", 'practice:\n  name: "   "\n'),
+        r"practice\.name: expected the practice's name, found blank text",
+    ),
+    "empty_practice_name": (
+        edit("practice:\n", 'practice:\n  name: ""\n'),
+        r"practice\.name: expected the practice's name, found blank text .*leave the key out",
+    ),
+    "control_characters_in_practice_name": (
+        edit("practice:\n", 'practice:\n  name: "Smile\\x1b[31m Dental\\x07"\n'),
+        r"practice\.name: expected printable text, found control characters \(U\+0007, U\+001B\)",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from dentsim.cli import main
+from dentsim.errors import InputError
 from dentsim.experiments.group import practice_scenario
 from dentsim.inputs import KINDS
 from dentsim.scenario import MAX_SEED, load_scenario
@@ -217,6 +218,14 @@ AGENT_MODULES = {
         "def make():\n    return 42\n",
         r"the factory returned int, which has no respond\(context, utterance\) method",
     ),
+    "factory_raises": (
+        "def make():\n    raise RuntimeError('factory boom')\n",
+        r"calling {m}:make raised RuntimeError: factory boom; a factory must return an agent",
+    ),
+    "factory_returns_none": (
+        "def make():\n    return None\n",
+        r"the factory returned NoneType, which has no respond",
+    ),
 }
 
 
@@ -247,6 +256,68 @@ def test_an_agent_module_that_does_not_exist_is_refused_by_validate_and_by_run(
     out = tmp_path / "out"
     assert one_error(["run", str(path), "--out", str(out), "--quiet"], capsys).startswith(expected)
     assert not out.exists()
+
+
+def test_a_factory_that_raises_is_refused_by_run_too_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "dentsim_test_agent_boom.py").write_text("import os\nmake = os.system\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = with_keys(tmp_path, "dialogue: {agent: 'dentsim_test_agent_boom:make'}\n")
+    expected = f"{path}:{line_of(path.read_text(), 'dialogue:')}: dialogue.agent: calling "
+    out = tmp_path / "out"
+    line = one_error(["run", str(path), "--out", str(out), "--quiet"], capsys)
+    assert line.startswith(expected) and "raised TypeError" in line, line
+    assert not out.exists()
+
+
+def test_loading_a_runs_agent_turns_a_factory_that_fails_later_into_one_line() -> None:
+    # the run loads the agent again after validating: a factory that fails then is bad input
+    # (exit 2), not a traceback
+    from dentsim.agents.loading import load_agent, load_factory
+
+    calls: list[int] = []
+
+    def flaky() -> object:
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("second time")
+        from dentsim.agents.scripted import make_agent
+
+        return make_agent()
+
+    module = type(sys)("dentsim_test_agent_flaky")
+    module.make = flaky  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    try:
+        with pytest.raises(InputError) as raised:
+            load_agent("dentsim_test_agent_flaky:make", "s.yaml:9: dialogue.agent")
+        assert raised.value.problems == [
+            "s.yaml:9: dialogue.agent: calling dentsim_test_agent_flaky:make raised "
+            "RuntimeError: second time; a factory must return an agent"
+        ]
+        # agent-test's loading keeps a raising factory, to report it in each case it plays
+        assert load_factory("dentsim_test_agent_flaky:make") is flaky
+    finally:
+        del sys.modules[module.__name__]
+
+
+def test_a_sweep_variant_whose_agent_factory_raises_is_refused_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "dentsim_test_agent_vboom.py").write_text(
+        "def make():\n    raise RuntimeError('boom')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        f"base: {BASELINE}\nvariants:\n"
+        "  - name: boom\n    overrides: {dialogue.agent: 'dentsim_test_agent_vboom:make'}\n"
+    )
+    assert one_error(["validate", str(sweep)], capsys) == (
+        f"{sweep}:4: variants[0].overrides.dialogue.agent: calling dentsim_test_agent_vboom:make "
+        "raised RuntimeError: boom; a factory must return an agent"
+    )
 
 
 # ------------------------------------------------------------------- the seed, and edge values
@@ -323,3 +394,40 @@ def test_an_agent_named_by_its_old_repository_path_gets_a_hint_to_the_dentsim_na
     path = with_keys(tmp_path, "dialogue: {agent: 'agents.scripted:make_agent'}\n")
     line = one_error(["validate", str(path)], capsys)
     assert line.endswith("did you mean 'dentsim.agents.scripted:make_agent'?"), line
+
+
+@pytest.mark.parametrize("base", ["sweep.yaml", "other.yaml"])
+def test_a_sweep_whose_base_is_a_sweep_gets_one_line(
+    base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "variants:\n  - name: short\n    overrides: {days: 2}\n"
+    (tmp_path / "other.yaml").write_text(f"base: {BASELINE}\n{body}")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {base}\n{body}")
+    itself = " (this file itself)" if base == "sweep.yaml" else ""
+    assert one_error(["validate", str(sweep)], capsys) == (
+        f"{sweep}:1: base: {base} is a sweep{itself}, expected a scenario"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "federal_calling_windw:\n  enabled: false\n",
+            "federal_calling_windw: unknown key 'federal_calling_windw'; "
+            "did you mean 'federal_calling_window'?",
+        ),
+        (
+            "fee_usd:\n  hygiene_visit: 100\n",
+            "fee_usd: unknown key 'fee_usd'; did you mean 'fees_usd'?",
+        ),
+    ],
+    ids=["rules", "roi"],
+)
+def test_a_file_whose_only_key_is_misspelt_is_read_as_the_closest_kind(
+    text: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text(text)
+    assert one_error(["validate", str(path)], capsys) == f"{path}:1: {expected}"

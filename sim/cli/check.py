@@ -6,6 +6,8 @@ Exit codes: 0 no violation, 1 violations, 2 unreadable input (InputError, printe
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -21,7 +23,9 @@ from dentsim.compliance.audit import (
     write_json,
     write_junit,
 )
+from dentsim.errors import InputError
 from dentsim.files import check_output_file
+from dentsim.results.rundir import is_result_file
 
 KINDS = {"replicated": "replicated run", "group": "group", "sweep": "sweep"}
 MAX_NOTES = 10
@@ -61,20 +65,55 @@ def check(
 
     RUN_DIR is a run, a replicated run, a group or a sweep: every practice-year inside is audited.
     """
-    for path, option in ((junit_file, "--junit"), (json_file, "--json")):
-        if path is not None:
-            check_output_file(path, option)
+    check_outputs(run_dir, {"--junit": junit_file, "--json": json_file})
     report = audit(run_dir, rules_file, max_examples).report
-    console = Console(highlight=False)
-    if isinstance(report, ResultsAudit):
-        print_results(report, console)
-    else:
-        print_report(report, console)
+    # the files first: a reader that stops reading the console (`| head`) loses none of them
     if junit_file is not None:
         write_junit(report, junit_file)
     if json_file is not None:
         write_json(report, json_file)
+    console = _Console(highlight=False)
+    try:
+        if isinstance(report, ResultsAudit):
+            print_results(report, console)
+        else:
+            print_report(report, console)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        console.on_broken_pipe()
     return 0 if report.ok else 1
+
+
+class _Console(Console):
+    """A console whose reader may stop reading (`| head -1`): the rest of the report goes
+    nowhere and the exit code stays the audit's (rich would exit 1, the "violations" code)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        # what is left in the buffers goes nowhere, else flushing at exit would fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def check_outputs(run_dir: Path, outputs: dict[str, Path | None]) -> None:
+    """Refuse, before the audit, an output path no file can be written to, one that is a file
+    of the audited result (`--junit DIR/attempts.parquet` would replace the table audited), or
+    two outputs at one path (the second would replace the first)."""
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        check_output_file(path, option)
+        if is_result_file(run_dir, path):
+            raise InputError(
+                f"{option} {path}: is a file of the result being checked ({run_dir}); "
+                "write the report elsewhere"
+            )
+        key = path.resolve()
+        if key in seen:
+            raise InputError(
+                f"{option} {path}: the same file as {seen[key]}; give each report its own file"
+            )
+        seen[key] = f"{option} {path}"
 
 
 def print_report(report: AuditReport, console: Console) -> None:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from dentsim.simulation.planner import Touch
 
 _UNKNOWN = object()  # a verdict not worked out yet (None is a verdict: permitted)
+_SPLIT = object()  # an hour a window edge (or a change of offset) falls inside: judged by minute
+MINUTE_S = 60
 SEARCH_HOURS = 96  # how far ahead a time-of-day refusal looks for the next permitted hour
 CAP_MEMORY_S = 9 * DAY_S  # longer than any cap's window (7 local days, 168 h, 24 h)
 
@@ -50,7 +52,11 @@ class Gate:
     _states: list[tuple[str, ...]] = field(init=False)
     _home_zone: list[str] = field(init=False)
     _postures: dict[str, str] = field(init=False)
-    _hours: dict[tuple[tuple[str, ...], tuple[str, ...], str, int], str | None] = field(init=False)
+    _hours: dict[tuple[tuple[str, ...], tuple[str, ...], str, int], object] = field(init=False)
+    _minutes: dict[tuple[tuple[str, ...], tuple[str, ...], str, int], str | None] = field(
+        init=False
+    )
+    _edges: tuple[int, ...] = field(init=False)  # local seconds of day where a verdict may change
     _sent: dict[str, list[tuple[float, int, str, str]]] = field(
         init=False
     )  # t, day, purposes, channel
@@ -82,6 +88,8 @@ class Gate:
         campaigns = self.scenario.campaigns
         self._postures = {name: getattr(campaigns, name).legal_posture for name in USE_CASES}
         self._hours = {}
+        self._minutes = {}
+        self._edges = _window_edges(self.rules)
         self._sent = defaultdict(list)
         self._verdicts = {}
         self._consent_by_posture = {}
@@ -188,11 +196,33 @@ class Gate:
         hour = int(t // HOUR_S)
         key = (zones, states, touch.channel, hour)
         verdict = self._hours.get(key, _UNKNOWN)
-        if verdict is _UNKNOWN:  # every window edge in the rules falls on a whole hour
-            verdict = self._hours[key] = self._hour_rules(
-                zones, states, touch.channel, hour * HOUR_S
+        if verdict is _UNKNOWN:
+            start = hour * HOUR_S
+            verdict = self._hours[key] = (
+                _SPLIT
+                if self._edge_within(zones, start)
+                else self._hour_rules(zones, states, touch.channel, start)
             )
+        if verdict is _SPLIT:  # "08:30", or a zone half an hour off UTC: judged minute by minute
+            minute = int(t // MINUTE_S)
+            mkey = (zones, states, touch.channel, minute)
+            if mkey not in self._minutes:
+                self._minutes[mkey] = self._hour_rules(
+                    zones, states, touch.channel, minute * MINUTE_S
+                )
+            return self._minutes[mkey]
         return verdict  # type: ignore[return-value]
+
+    def _edge_within(self, zones: tuple[str, ...], start: float) -> bool:
+        """True when, in one of `zones`, a window edge or local midnight falls strictly inside the
+        UTC hour from `start`: the time rules' verdict at `start` need not hold for the whole
+        hour. (Edges are whole minutes, as are zone offsets; the clock changes an offset on a
+        whole UTC hour.)"""
+        for zone in zones:
+            local_s = self._local_info(zone, start)[0]
+            if any(0 < (e - local_s) % DAY_S < HOUR_S for e in self._edges):
+                return True
+        return False
 
     def _zones(self, touch: Touch) -> tuple[str, ...]:
         """Every candidate zone of the contact: each patient's address and area code zones."""
@@ -400,6 +430,19 @@ class Gate:
             exempt = rule.enabled and any(self._postures.get(u) in rule.postures for u in purposes)
             self._call_limits[purposes] = rule.max_duration_s if exempt else None
         return self._call_limits[purposes]
+
+
+def _window_edges(rules: RuleSet) -> tuple[int, ...]:
+    """Every local time of day at which a time rule's verdict may change: local midnight (the
+    weekday and the date change) and each edge of the federal and the state calling windows."""
+    windows = [rules.federal_calling_window.window]
+    for rule in rules.state_calling_window.states.values():
+        windows.append(rule.window)
+        windows.extend(rule.by_weekday.values())
+    edges = {0}
+    for w in windows:
+        edges.update((w.start_s % DAY_S, w.end_s % DAY_S))
+    return tuple(sorted(edges))
 
 
 def _inside(window: LocalWindow, local_s: float) -> bool:

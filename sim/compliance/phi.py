@@ -3,9 +3,12 @@ the agents' checks (sim/compliance/audit/terms.py keeps its own copy on purpose;
 two equal).
 
 Text and terms are compared after NFKC, case folding, dropping invisible characters (soft
-hyphens, zero-width spaces and joiners), and reading every run of whitespace, hyphens and
-dashes as one space: "root-canal", "root  canal", "ROOT\\ncanal" and "Root\\u00a0Canal" all say
-"root canal". A term matches as a whole word or phrase (a word also in its plural: "crowns").
+hyphens, zero-width spaces and joiners), reading Turkish dotted and dotless i as "i"
+("İMPLANT"), and reading every run of whitespace, underscores, hyphens and dashes as one space:
+"root-canal", "root_canal", "root  canal", "ROOT\\ncanal" and "Root\\u00a0Canal" all say
+"root canal". A term matches as a whole word or phrase, its words also written together
+("xray", "rootcanal"), and its last word also in its plural ("crowns", "braces", "biopsies" for
+"biopsy").
 
 What identifies the caller and the callee (the practice's name, number and address; the
 patient's and household members' names) is identification, not health information: a term
@@ -25,31 +28,40 @@ import yaml
 
 INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width characters
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # hyphens, dashes, minus (after NFKC)
-_DROP = str.maketrans("", "", INVISIBLE)
-_SPACES = re.compile(rf"[\s{re.escape(DASHES)}]+")
+# Turkish: "İ" case-folds to "i" + combining dot above; dotless "ı" is an "i" too
+_DROP = str.maketrans({**dict.fromkeys(map(ord, INVISIBLE)), ord("\u0131"): "i"})
+_SPACES = re.compile(rf"[\s_{re.escape(DASHES)}]+")
 _WORD = re.compile(r"\w")
 
 
 def normalise(text: str) -> str:
-    """`text` as terms are compared: NFKC, case-folded, invisible characters dropped, and
-    whitespace, hyphens and dashes read as one space."""
+    """`text` as terms are compared: NFKC, case-folded, invisible characters dropped, Turkish
+    dotted and dotless i read as "i", and whitespace, underscores, hyphens and dashes read as
+    one space."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return _SPACES.sub(" ", folded.translate(_DROP))
+    return _SPACES.sub(" ", folded.translate(_DROP).replace("i\u0307", "i"))
 
 
 def _alternation(phrases: Iterable[str], plural: bool) -> str:
     """A regex for any of the normalised phrases as a whole word: no word character may touch
-    one. Longest first, so that at one position the longest phrase is the one found. The
+    one. The words of a phrase may also be written together ("xray"); with `plural`, a phrase
+    ending in a letter also matches in its plural ("-s", "-es"; "-y" after a consonant also as
+    "-ies"). Longest first, so that at one position the longest phrase is the one found. The
     phrases that start with a word character share one look-behind (30 times faster to search
     than one look-behind per phrase)."""
     worded: list[str] = []
     other: list[str] = []
     for p in sorted(set(phrases), key=lambda p: (-len(p), p)):
+        body = p
         if plural and p[-1].isalpha():
-            tail = r"(?:s|es)?(?!\w)"
+            if len(p) > 1 and p[-1] == "y" and p[-2].isalpha() and p[-2] not in "aeiouy":
+                body, tail = p[:-1], r"(?:ies|ys?)(?!\w)"  # biopsy, biopsies (and biopsys)
+            else:
+                tail = r"(?:s|es)?(?!\w)"
         else:
             tail = r"(?!\w)" if _WORD.match(p[-1]) else ""
-        (worded if _WORD.match(p[0]) else other).append(re.escape(p) + tail)
+        pattern = " ?".join(re.escape(w) for w in body.split(" "))  # "x ray": also "xray"
+        (worded if _WORD.match(p[0]) else other).append(pattern + tail)
     groups = ([rf"(?<!\w)(?:{'|'.join(worded)})"] if worded else []) + other
     return "|".join(groups)
 

@@ -160,6 +160,13 @@ def load_sweep(path: Path | str, replications: int | None = None) -> Sweep:
     where = f"{path}:{_line(positions, ('base',))}: base"
     if not base_path.is_file():
         raise InputError(f"{where}: no scenario file at {base_path}")
+    base_data, _ = read_yaml(base_path)
+    if isinstance(base_data, dict) and "base" in base_data:  # a sweep's own key
+        itself = base_path.resolve() == path.resolve()
+        raise InputError(
+            f"{where}: {config.base} is a sweep{' (this file itself)' if itself else ''}, "
+            "expected a scenario"
+        )
     base = load_scenario(base_path)
     if base.group is not None:
         raise InputError(f"{where}: {FORBIDDEN_KEYS['group']}")

@@ -103,6 +103,26 @@ _RESULT = _Layout(
 )
 
 
+def is_result_file(root: Path, path: Path) -> bool:
+    """Whether `path` names a file dentsim writes inside the result directory `root` (a table,
+    run.json, a practice-year's files, a report): a file written there would overwrite, or be
+    taken for, a part of the result. Both paths are resolved first, so "./x/../attempts.parquet"
+    is caught as well."""
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    if not rel.parts:
+        return False
+    layout = _RESULT
+    for name in rel.parts[:-1]:
+        sub = layout.folder(name)
+        if sub is None:
+            return False
+        layout = sub
+    return layout.holds_file(rel.parts[-1])
+
+
 # --- a directory for a new run -----------------------------------------------------------------
 
 

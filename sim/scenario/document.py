@@ -152,7 +152,7 @@ def check_named_files(
             except InputError as e:
                 problems += e.problems
     try:
-        load_factory(scenario.dialogue.agent, where("dialogue", "agent"))
+        load_factory(scenario.dialogue.agent, where("dialogue", "agent"), must_make_agent=True)
     except InputError as e:
         problems += e.problems
     if problems:

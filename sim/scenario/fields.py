@@ -4,6 +4,7 @@ clock times, weekdays, states, run names, seeds, share mixes, day ranges and ope
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from typing import Annotated, Literal, TypeVar
 
@@ -44,6 +45,28 @@ RunName = Annotated[
         description="Letters, digits, '_', '.', '-' (names the run folder runs/NAME)",
     ),
 ]
+
+
+def _spoken_text(text: str) -> str:
+    """Text that reaches every message (a practice name): not blank, no control characters."""
+    if not text.strip():
+        raise ValueError(
+            "expected the practice's name, found blank text (every message names the practice; "
+            "leave the key out for a generated name)"
+        )
+    bad = sorted({c for c in text if unicodedata.category(c) == "Cc"})
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise ValueError(
+            f"expected printable text, found control characters ({shown}); they would go into "
+            "every message and report"
+        )
+    return text
+
+
+SpokenText = Annotated[str, AfterValidator(_spoken_text)]
+
+
 MAX_SEED = 2**63 - 1  # seeds are signed 64-bit in run.json and Parquet metadata
 FIRST_YEAR = 1970  # time-zone data is reliable from 1970 on
 BOOK_DAYS_AFTER_END = 200  # the appointment book runs this many days past the last simulated day

@@ -13,6 +13,7 @@ from dentsim.scenario.fields import (
     PositiveInt,
     Probability,
     Seats,
+    SpokenText,
     Strict,
     USState,
     Weekday,
@@ -26,7 +27,11 @@ def _default_opening() -> dict[Weekday, Hours | None]:
 
 
 class PracticeConfig(Strict):
-    name: str | None = Field(None, description="Practice name; generated when absent")
+    name: SpokenText | None = Field(
+        None,
+        description="Practice name, said in every message (not blank, no control characters); "
+        "generated when absent",
+    )
     state: USState = Field(description="Two-letter state of the practice's address")
     providers: Seats = Field(3, description="Dentists seeing patients (treatment visits at once)")
     hygiene_chairs: Seats = Field(3, description="Hygiene visits that can run at once")

@@ -59,6 +59,46 @@ def test_a_term_is_found_whatever_its_case_hyphens_spacing_line_breaks_or_unicod
     assert packaged_terms().found(f"About your {spelling} next week.") == ["root canal"]
 
 
+# other spellings of a term: its plural, its words written together or joined by an underscore,
+# a Turkish capital I; each with what the shared matcher reports (the audit reports the same)
+SPELLED = [
+    ("Results of your biopsies", ["biopsies"]),
+    ("two SURGERIES", ["surgeries"]),
+    ("your cavities", ["cavities"]),
+    ("surgerys, misspelt", ["surgerys"]),
+    ("about the xray", ["xray"]),
+    ("new XRays", ["xrays"]),
+    ("your root_canal", ["root canal"]),
+    ("your_root__canal_", ["root canal"]),
+    ("your rootcanal", ["rootcanal"]),
+    ("\u0130MPLANT D\u0130\u015e", ["implant"]),
+    ("\u0131mplant", ["implant"]),
+    ("two copays", ["copays"]),
+]
+# ordinary words near the terms, which must not start matching
+NEAR_MISSES = [
+    "Ray and Bridget play in the canal by the root cellar",
+    "surge, surgeon, surgical, biopsied, implanted, crowning, bridged, decaying",
+    "Xavier rays X-Men x y, copies, days, plays, keys, toys, boys, copy, cavit, surger",
+    "Root_cellar rootbeer the_canal, Kansas City, \u0130stanbul, I\u0307",
+    "extracted, fillingly, brace, crownies, implantation, gum_tree, grafting, pasta due",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPELLED)
+def test_a_term_is_found_in_its_plural_written_together_or_with_a_turkish_capital_i(
+    text: str, expected: list[str]
+) -> None:
+    assert packaged_terms().found(text) == expected
+    assert audit_terms.terms_in(text, audit_terms.term_regex(TERMS)) == sorted(set(expected))
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_ordinary_words_near_a_term_are_not_found(text: str) -> None:
+    assert packaged_terms().found(text) == []
+    assert audit_terms.terms_in(text, audit_terms.term_regex(TERMS)) == []
+
+
 def test_invisible_characters_inside_a_word_do_not_hide_it() -> None:
     assert packaged_terms().found("your im\u00adplant and the cav\u200bity") == [
         "implant",
@@ -77,9 +117,20 @@ def test_a_term_that_only_overlaps_a_name_is_still_said() -> None:
 
 
 # --- the audit's own copy is the same matcher -----------------------------------------------
-GAPS = st.sampled_from([" ", "  ", "-", "\u00a0", "\n", " \r\n ", "\u2014", "\t", "\u00ad"])
+GAPS = st.sampled_from(
+    [" ", "  ", "-", "\u00a0", "\n", " \r\n ", "\u2014", "\t", "\u00ad", "_", ""]
+)
+OTHER_SPELLINGS = [
+    *("biopsies", "Surgeries", "xray", "XRAYS", "root_canal", "RootCanal", "\u0130MPLANT"),
+    *("\u0131mplant", "i\u0307", "\u0130", "y", "ies", "canal", "ray", "x", "copays", "_"),
+]
 WORDS = st.sampled_from(
-    [*TERMS, *(t.upper() for t in TERMS[:20]), "Bill", "Smith", "Bridges", "next", "visit", "$5"]
+    [
+        *TERMS,
+        *(t.upper() for t in TERMS[:20]),
+        *OTHER_SPELLINGS,
+        *("Bill", "Smith", "Bridges", "next", "visit", "$5"),
+    ]
 )
 TEXT_PART = st.one_of(
     WORDS, st.text(alphabet=st.characters(codec="utf-8"), max_size=6), st.sampled_from([",", "."])

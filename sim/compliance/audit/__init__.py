@@ -27,7 +27,7 @@ from dentsim.compliance.audit import (
     checks_windows,
 )
 from dentsim.compliance.audit.localtime import local_seconds, local_text, utc_text
-from dentsim.compliance.audit.log import Hits, Log, load_log, no_hits
+from dentsim.compliance.audit.log import Hits, Log, load_log
 from dentsim.compliance.audit.places import area_codes, national_number
 from dentsim.compliance.audit.reading import COLUMNS
 from dentsim.compliance.audit.report import (
@@ -113,10 +113,8 @@ def audit_run(
             )
             continue
         if rule_id == "hipaa_verify_before_phi":
-            hits, transcripts_checked = (
-                checks_content.transcripts(log, rules) if with_transcripts else (no_hits(), None)
-            )
-            if transcripts_checked is None:
+            hits, transcripts_checked = checks_content.transcripts(log, rules, with_transcripts)
+            if transcripts_checked is None and not log.transcripts_expected:
                 log.notes.append(
                     "no transcripts.jsonl in the run: hipaa_verify_before_phi not judged"
                 )
@@ -152,6 +150,20 @@ def _check_listed_files(log: Log) -> bool:
                 f"{log.run_dir / name}: not among the files run.json lists "
                 "(left by another run?); rerun into an empty directory"
                 for name in unlisted
+            ]
+        )
+    missing = [
+        name
+        for name in (*COLUMNS, "transcripts.jsonl")
+        if name in listed and not (log.run_dir / name).is_file()
+    ]
+    if missing:
+        raise InputError(
+            [
+                f"{log.run_dir / name}: listed in run.json but "
+                + ("not a file" if (log.run_dir / name).exists() else "not found")
+                + "; the run directory is incomplete or was changed after the run"
+                for name in missing
             ]
         )
     if "transcripts.jsonl" in listed:

@@ -3,6 +3,8 @@ is verified, judged beyond what identifies the caller and the callee."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -86,18 +88,56 @@ def hipaa(log: Log, rules: RuleSet) -> Hits:
     return Hits(len(rows), hit_rows, log.pidx[hit_rows], why)
 
 
-def transcripts(log: Log, rules: RuleSet) -> tuple[Hits, int | None]:
-    """Agent turns with protected terms before identity is verified or to a non-patient.
+def transcripts(log: Log, rules: RuleSet, present: bool = True) -> tuple[Hits, int | None]:
+    """Agent turns with protected terms before identity is verified or to a non-patient; and,
+    when run.json says every played call has a transcript (log.transcripts_expected), every
+    answered call played without one, which cannot be judged and so is not proven compliant.
 
-    transcripts.jsonl: one object per answered call, `attempt_id` and `turns`, each turn
-    {speaker, intent, text, t_s, verified}; `verified` is true once the patient's identity is
-    verified (a missing `verified` counts as false).
+    transcripts.jsonl (read when `present`): one object per answered call, `attempt_id` and
+    `turns`, each turn {speaker, intent, text, t_s, verified}; `verified` is true once the
+    patient's identity is verified (a missing `verified` counts as false). The count returned
+    is the calls in transcripts.jsonl, None when there is none.
     """
     path = log.run_dir / "transcripts.jsonl"
-    if not path.is_file():
-        return no_hits(), None
+    if not present or not path.is_file():
+        return _untranscribed(log, no_hits(), np.zeros(0, np.int64)), None
     if path.stat().st_size == 0:
-        return no_hits(), 0
+        return _untranscribed(log, no_hits(), np.zeros(0, np.int64)), 0
+    hits, call_rows = _transcripts(log, rules, path)
+    return _untranscribed(log, hits, call_rows), hits.checked
+
+
+def _untranscribed(log: Log, hits: Hits, call_rows: np.ndarray) -> Hits:
+    """`hits` and every played call (log.played) no transcript line holds, when the run's
+    scenario promised one per played call; `call_rows` the contacts the transcripts hold."""
+    if not log.transcripts_expected:
+        return hits
+    missing = log.played.copy()
+    missing[call_rows] = False
+    rows = np.flatnonzero(missing).astype(np.int64)
+    if not len(rows):
+        return hits
+    n_hits = len(hits.rows)
+
+    def why(i: int) -> tuple[str, str]:
+        if i < n_hits:
+            return hits.why(i)
+        r = int(rows[i - n_hits])
+        return log.home_zone(log.pidx[r]), (
+            "answered call played without a transcript (run.json: dialogue.play and "
+            "transcripts on): not judged"
+        )
+
+    return Hits(
+        hits.checked + len(rows),
+        np.concatenate([hits.rows, rows]).astype(np.int64),
+        np.concatenate([hits.patients, log.pidx[rows]]).astype(np.int64),
+        why,
+    )
+
+
+def _transcripts(log: Log, rules: RuleSet, path: Path) -> tuple[Hits, np.ndarray]:
+    """The judged transcripts: hits and the contact row of every call transcribed."""
     try:
         table = pj.read_json(path)
     except pa.ArrowException as e:
@@ -109,8 +149,15 @@ def transcripts(log: Log, rules: RuleSet) -> tuple[Hits, int | None]:
     if problems:
         raise InputError(problems)
     turns = table.column("turns").combine_chunks()
+    ids = table.column("attempt_id").combine_chunks()
+    if not pa.types.is_integer(ids.type):
+        raise InputError(f"{path}: field 'attempt_id': expected integer, found {ids.type}")
+    order = np.argsort(log.attempt_id, kind="stable")
+    call_rows, found = lookup(log.attempt_id[order], order, ids.to_numpy().astype(np.int64))
+    if not found.all():
+        raise InputError(missing_ids(path, "attempt_id", ids.to_numpy(), found, "attempts.parquet"))
     if pa.types.is_list(turns.type) and pa.types.is_null(turns.type.value_type):
-        return no_hits(len(table)), len(table)  # not one turn in any call
+        return no_hits(len(table)), call_rows  # not one turn in any call
     if not (pa.types.is_list(turns.type) and pa.types.is_struct(turns.type.value_type)):
         raise InputError(
             f"{path}: field 'turns': expected a list of turn objects, found {turns.type}"
@@ -119,13 +166,6 @@ def transcripts(log: Log, rules: RuleSet) -> tuple[Hits, int | None]:
     for name in ("speaker", "text"):
         if name not in turn_fields:
             raise InputError(f"{path}: field 'turns[].{name}': missing")
-    ids = table.column("attempt_id").combine_chunks()
-    if not pa.types.is_integer(ids.type):
-        raise InputError(f"{path}: field 'attempt_id': expected integer, found {ids.type}")
-    order = np.argsort(log.attempt_id, kind="stable")
-    call_rows, found = lookup(log.attempt_id[order], order, ids.to_numpy().astype(np.int64))
-    if not found.all():
-        raise InputError(missing_ids(path, "attempt_id", ids.to_numpy(), found, "attempts.parquet"))
     flat = pc.list_flatten(turns)
     parent = pc.list_parent_indices(turns).to_numpy().astype(np.int64)
     speaker = pc.fill_null(flat.field("speaker"), "")
@@ -161,4 +201,4 @@ def transcripts(log: Log, rules: RuleSet) -> tuple[Hits, int | None]:
         when = "before identity was verified" if not verified[j] else f"to the {who}"
         return log.home_zone(log.pidx[r]), f"agent said {terms} {when} (answered by {who})"
 
-    return Hits(len(table), hit_rows, log.pidx[hit_rows], why), len(table)
+    return Hits(len(table), hit_rows, log.pidx[hit_rows], why), call_rows

@@ -27,6 +27,7 @@ from dentsim.compliance.audit.reading import (
     read_postures,
     read_run_json,
     read_table,
+    read_transcripts_expected,
 )
 from dentsim.compliance.audit.vocabulary import ANSWERED_BY, CHANNELS, DAY_S, KINDS, RESULTS, SCOPES
 from dentsim.compliance.rules import RuleSet
@@ -93,6 +94,10 @@ class Log:
     o_hard: np.ndarray
     o_pause: np.ndarray
     o_attempt: np.ndarray  # the contact whose outcome alone records it; -1: a row of optouts
+    # transcripts: run.json says every played call has one; the calls a person answered and
+    # the dialogue played (not hung up on during machine detection)
+    transcripts_expected: bool
+    played: np.ndarray
     notes: list[str] = field(default_factory=list)
 
     # -- per-contact views
@@ -187,6 +192,7 @@ def load_log(run_dir: Path, rules: RuleSet) -> Log:
         run, run_dir / "run.json", rules.consent_required.default_posture, problems
     )
     min_pause_s = read_min_pause_s(run, run_dir / "run.json", problems)
+    transcripts_expected = read_transcripts_expected(run, run_dir / "run.json", problems)
     check_state_codes(
         run_dir / "practices.parquet", pr, ("state",), "practice_id", "practice", problems
     )
@@ -367,6 +373,8 @@ def load_log(run_dir: Path, rules: RuleSet) -> Log:
         o_hard=opt.hard,
         o_pause=opt.pause,
         o_attempt=opt.attempt,
+        transcripts_expected=transcripts_expected,
+        played=_played(at, is_sms),
         notes=notes,
     )
     _note_shared_numbers(log)
@@ -397,6 +405,17 @@ class _OptOuts:
     hard: np.ndarray
     pause: np.ndarray  # pause end (soft), -1 (hard)
     attempt: np.ndarray
+
+
+def _played(at: dict[str, Any], is_sms: np.ndarray) -> np.ndarray:
+    """Per contact: a voice call a person answered (the patient, someone of the household or a
+    stranger at a wrong number) and the dialogue played: every one but a hang-up during
+    machine detection, which ends before a word is said."""
+    person = np.isin(codes_of(at["answered_by"], ANSWERED_BY), [1, 2, 3])
+    in_call = np.isin(
+        codes_of(at["result"], RESULTS), [RESULTS.index("answered"), RESULTS.index("wrong_number")]
+    )
+    return ~is_sms & person & in_call & ~_outcome_has(at["outcome"], "hung_up_on_silence")
 
 
 def _outcome_has(outcome: pa.Array, word: str) -> np.ndarray:

@@ -111,6 +111,39 @@ def _kind_ok(t: pa.DataType, kind: str) -> tuple[bool, str]:
     return False, str(t)
 
 
+# What a damaged Parquet file raises, wherever in the reading the damage is met.
+_UNREADABLE = (pa.ArrowException, OSError, ValueError, IndexError, KeyError)
+
+
+def _unreadable(path: Path, e: BaseException) -> str:
+    """One line naming the file, whatever the reader's message holds (some span lines)."""
+    why = " ".join(str(e).split()) or type(e).__name__
+    return f"{path}: not a readable Parquet file ({why})"
+
+
+def _read_columns(
+    path: Path, columns: list[str], problems: list[str]
+) -> dict[str, pa.Array] | None:
+    """The guarded reader of every table the audit reads: `columns` of the Parquet file at
+    `path`, each one array (dictionaries decoded) and fully validated, so that a damaged file
+    (a flipped byte, a truncated page) is one problem naming it, never a traceback midway
+    through the audit; None (and the problem) when it cannot be read."""
+    try:
+        table = pq.read_table(path, columns=columns)
+        out: dict[str, pa.Array] = {}
+        for col in columns:
+            arr = table.column(col).combine_chunks()
+            arr.validate(full=True)
+            if pa.types.is_dictionary(arr.type):
+                arr = arr.dictionary_decode()
+                arr.validate(full=True)
+            out[col] = arr
+    except _UNREADABLE as e:
+        problems.append(_unreadable(path, e))
+        return None
+    return out
+
+
 def read_table(run_dir: Path, name: str, problems: list[str]) -> dict[str, Any] | None:
     """The columns of `name` the audit reads, normalised; None (and problems) when unreadable."""
     path = run_dir / name
@@ -120,8 +153,8 @@ def read_table(run_dir: Path, name: str, problems: list[str]) -> dict[str, Any] 
         return None
     try:
         schema = pq.read_schema(path)
-    except (pa.ArrowException, OSError) as e:
-        problems.append(f"{path}: not a readable Parquet file ({e})")
+    except _UNREADABLE as e:
+        problems.append(_unreadable(path, e))
         return None
     bad = False
     for col, kind in spec.items():
@@ -137,12 +170,12 @@ def read_table(run_dir: Path, name: str, problems: list[str]) -> dict[str, Any] 
             bad = True
     if bad:
         return None
-    table = pq.read_table(path, columns=list(spec))
-    out: dict[str, Any] = {"_rows": table.num_rows}
+    columns = _read_columns(path, list(spec), problems)
+    if columns is None:
+        return None
+    out: dict[str, Any] = {"_rows": len(columns[next(iter(spec))])}
     for col, kind in spec.items():
-        arr = table.column(col).combine_chunks()
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.dictionary_decode()
+        arr = columns[col]
         if arr.null_count and (name, col) not in _NULLABLE:
             first = int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
             problems.append(
@@ -236,3 +269,27 @@ def read_min_pause_s(run: dict[str, Any], path: Path, problems: list[str]) -> in
         )
         return None
     return shortest * DAY_S
+
+
+def read_transcripts_expected(run: dict[str, Any], path: Path, problems: list[str]) -> bool:
+    """Whether the run wrote a transcript of every call it played: run.json's
+    scenario.dialogue has `play` and `transcripts` on (each true when absent, as the scenario's
+    defaults are). A run.json without scenario.dialogue (written by hand, or before dialogues
+    were played) promises no transcripts."""
+    scenario = run.get("scenario")
+    dialogue = scenario.get("dialogue") if isinstance(scenario, dict) else None
+    if dialogue is None:
+        return False
+    if not isinstance(dialogue, dict):
+        problems.append(f"{path}: scenario.dialogue: expected a mapping, found {dialogue!r}")
+        return False
+    expected = True
+    for key in ("play", "transcripts"):
+        value = dialogue.get(key, True)
+        if not isinstance(value, bool):
+            problems.append(
+                f"{path}: scenario.dialogue.{key}: expected true or false, found {value!r}"
+            )
+            return False
+        expected = expected and value
+    return expected

@@ -12,29 +12,38 @@ import pyarrow as pa
 
 from dentsim.compliance.audit.arrays import encode
 
-# Texts and terms are compared after NFKC, case folding, dropping invisible characters and reading
-# whitespace, hyphens and dashes as one space; a term inside an identifier where it stands (the
-# practice's name, number and address, the names of the people reached) is not counted.
+# Texts and terms are compared after NFKC, case folding, dropping invisible characters, reading
+# Turkish dotted and dotless i as "i", and reading whitespace, underscores, hyphens and dashes as
+# one space; a term inside an identifier where it stands (the practice's name, number and
+# address, the names of the people reached) is not counted.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
-_GAPS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+_INVISIBLE[ord("\u0131")] = "i"  # dotless i
+_GAPS = re.compile(r"[\s_\-\u2010-\u2015\u2212]+")
 
 
 def _normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return _GAPS.sub(" ", folded.translate(_INVISIBLE))
+    # "İ" case-folds to "i" and a combining dot above
+    return _GAPS.sub(" ", folded.translate(_INVISIBLE).replace("i\u0307", "i"))
 
 
 def _phrase_pattern(phrases: Iterable[str], plural: bool) -> str:
-    """Whole-word alternatives over normalised text, longest first (a word also in its plural);
-    one look-behind for all that start with a word character (far faster to search)."""
+    """Whole-word alternatives over normalised text, longest first, their words also written
+    together ("xray"; a word also in its plural: -s, -es, consonant-y as -ies); one look-behind
+    for all that start with a word character (far faster to search)."""
     starts_word: list[str] = []
     other: list[str] = []
     for phrase in sorted(set(phrases), key=lambda x: (-len(x), x)):
+        stem = phrase
         if plural and phrase[-1].isalpha():
-            tail = r"(?:s|es)?(?!\w)"
+            if phrase.endswith("y") and phrase[-2:-1].isalpha() and phrase[-2] not in "aeiouy":
+                stem, tail = phrase[:-1], r"(?:ies|ys?)(?!\w)"
+            else:
+                tail = r"(?:s|es)?(?!\w)"
         else:
             tail = r"(?!\w)" if re.match(r"\w", phrase[-1]) else ""
-        (starts_word if re.match(r"\w", phrase[0]) else other).append(re.escape(phrase) + tail)
+        joined = " ?".join(map(re.escape, stem.split(" ")))
+        (starts_word if re.match(r"\w", phrase[0]) else other).append(joined + tail)
     head = [r"(?<!\w)(?:" + "|".join(starts_word) + ")"] if starts_word else []
     return "|".join(head + other)
 
