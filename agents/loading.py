@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from dentsim.errors import InputError
-from dentsim.yamlio import Scalar, read_yaml, validate_data
+from dentsim.yamlio import Scalar, dotted, line_for, read_yaml, validate_data
 
 if TYPE_CHECKING:
     from dentsim.agents.protocol import Agent
@@ -110,21 +110,9 @@ def _same(raw: str | int, key: Any) -> bool:
     return raw == str(key)
 
 
-def dotted(key_path: KeyPath) -> str:
-    out = ""
-    for part in key_path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def problem(path: Path, positions: dict[KeyPath, Scalar], key_path: KeyPath, message: str) -> str:
     """One error line: the file, the line of the nearest known key, the key path, the problem."""
-    line = 1
-    for cut in range(len(key_path), -1, -1):
-        if key_path[:cut] in positions:
-            line = positions[key_path[:cut]].line
-            break
-    return f"{path}:{line}: {dotted(key_path)}: {message}"
+    return f"{path}:{line_for(key_path, positions)}: {dotted(key_path)}: {message}"
 
 
 def unknown(what: str, name: Any, known: Iterable[str]) -> str:
