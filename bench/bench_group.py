@@ -3,10 +3,15 @@
     .venv/bin/python bench/bench_group.py [SCENARIO] [--practices N] [--workers W]
                                           [--executor local|dask] [--keep DIR] [--outcomes-only]
 
-Defaults: scenarios/dso_group.yaml (800-2,500 patients per practice) with its 20 practices;
-`--practices 1000` is the 1,000-practice target (at most 5 minutes and 2 GB with 2 workers).
-Peak memory is the largest sum of resident memory over this process and all its descendants,
-sampled every 0.2 s with psutil (each worker's own peak comes from getrusage as a cross-check).
+Defaults: scenarios/dso_group.yaml (800-2,500 patients per practice) with its 20 practices.
+The target run (issue 14) is a 1,000-practice group year, outcomes only, on 2 workers:
+
+    .venv/bin/python bench/bench_group.py --practices 1000 --workers 2 --outcomes-only
+
+at most 2 minutes wall and 2 GB peak memory (parent and workers together); the script says
+whether each target is met (a run of another size or mode is measured, not judged). Peak memory
+is the largest sum of resident memory over this process and all its descendants, sampled every
+0.2 s with psutil (each worker's own peak comes from getrusage as a cross-check).
 """
 
 from __future__ import annotations
@@ -29,13 +34,26 @@ from dentsim.scenario import Scenario, apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
+TARGET_PRACTICES, TARGET_WORKERS = 1000, 2
+MAX_WALL_S, MAX_TREE_RSS_MB = 120.0, 2048.0
 
 
 @dataclass(frozen=True, slots=True)
 class Measured:
+    """One group run, measured.
+
+    Attributes:
+        wall_s: wall time of the whole run.
+        peak_tree_rss_mb: the largest summed RSS of parent and descendants, sampled.
+        peak_worker_rss_mb: the largest single child's peak, from getrusage.
+        practices: practice-years finished.
+        failures: practice-years that failed.
+        disk_mb: what the run wrote.
+    """
+
     wall_s: float
-    peak_tree_rss_mb: float  # parent + descendants, sampled
-    peak_worker_rss_mb: float  # the largest single child, from getrusage
+    peak_tree_rss_mb: float
+    peak_worker_rss_mb: float
     practices: int
     failures: int
     disk_mb: float
@@ -124,6 +142,29 @@ def main() -> None:
         f"largest worker {m.peak_worker_rss_mb:.0f} MB, {m.disk_mb:.0f} MB on disk, "
         f"{m.failures} failed"
     )
+    is_target = (
+        scenario.group.practices == TARGET_PRACTICES
+        and args.workers == TARGET_WORKERS
+        and not scenario.dialogue.play
+    )
+    for line in verdicts(m, is_target):
+        print(line)
+
+
+def verdicts(m: Measured, is_target: bool) -> list[str]:
+    """One line per target: met or not, or why this run cannot say."""
+    if not is_target:
+        return [
+            f"  targets ({MAX_WALL_S:.0f} s wall, {MAX_TREE_RSS_MB:.0f} MB peak RSS) are for "
+            f"--practices {TARGET_PRACTICES} --workers {TARGET_WORKERS} --outcomes-only: not judged"
+        ]
+    whole = m.failures == 0 and m.practices == TARGET_PRACTICES
+    return [
+        f"  wall {m.wall_s:.1f} s, target at most {MAX_WALL_S:.0f} s: "
+        f"{'met' if whole and m.wall_s <= MAX_WALL_S else 'NOT met'}",
+        f"  peak RSS {m.peak_tree_rss_mb:.0f} MB, target at most {MAX_TREE_RSS_MB:.0f} MB: "
+        f"{'met' if whole and m.peak_tree_rss_mb <= MAX_TREE_RSS_MB else 'NOT met'}",
+    ]
 
 
 if __name__ == "__main__":
