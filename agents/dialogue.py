@@ -1,4 +1,5 @@
-"""Play one answered call, turn by turn, between an agent and a simulated patient.
+"""Play one answered call between an agent and a simulated patient: turn by turn, or compiled
+for the built-in agent against a built-in persona (`dentsim.agents.compiled`), alike.
 
 Pure: the only randomness is the generator passed in; time is computed from the words
 spoken at a speaking rate, never read from a clock.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dentsim.agents.compiled import play_compiled
+from dentsim.agents.outcomes import ENDS_CALL, call_result, describe
 from dentsim.agents.protocol import (
     ACTION_KINDS,
     Action,
@@ -27,24 +30,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 _ACTION_KINDS = frozenset(ACTION_KINDS)
-_ENDS_CALL = frozenset({"end_call", "transfer"})
-# The outcome a call's actions give, strongest first.
-_ACTION_OUTCOMES = (
-    ("opt_out", "opt_out"),
-    ("soft_opt_out", "soft_opt_out"),
-    ("transfer", "transfer"),
-    ("reschedule", "rescheduled"),
-    ("book", "booked"),
-    ("confirm", "confirmed"),
-    ("cancel", "cancelled"),
-    ("callback", "callback_requested"),
-    ("wrong_number", "wrong_person"),
-    ("leave_message", "message_left"),
-    ("check_in", "checked_in"),
-    ("decline", "declined"),
-)
-_PER_PURPOSE = frozenset({"reschedule", "book", "confirm", "cancel", "check_in", "decline"})
-_PER_PURPOSE_OUTCOMES = frozenset(o for k, o in _ACTION_OUTCOMES if k in _PER_PURPOSE)
 
 
 def play_call(
@@ -55,6 +40,7 @@ def play_call(
     max_turns: int = 30,
     words_per_minute: float = 150.0,
     pause_s: float = 0.6,
+    words: bool = True,
 ) -> CallResult:
     """Alternate the patient's and the agent's turns until someone ends the call.
 
@@ -63,7 +49,30 @@ def play_call(
     turns. An agent that raises or returns something other than an AgentTurn ends the call
     there, with `error` saying why. `context` gives the call's setting; its `turns`,
     `identity_verified` and `agent_state` are filled in as the call goes.
+
+    The built-in scripted agent against a built-in persona is played compiled (see
+    `dentsim.agents.compiled`): the same result, faster. With `words=False` a compiled call's
+    turns keep their speakers, intents, times and actions but not their texts, except the
+    patient's last (the words of an opt-out); any other call is played turn by turn.
     """
+    compiled = play_compiled(
+        agent, patient, context, rng, max_turns, words_per_minute, pause_s, words
+    )
+    if compiled is not None:
+        return compiled
+    return play_turns(agent, patient, context, rng, max_turns, words_per_minute, pause_s)
+
+
+def play_turns(
+    agent: Agent,
+    patient: Patient,
+    context: CallContext,
+    rng: np.random.Generator,
+    max_turns: int = 30,
+    words_per_minute: float = 150.0,
+    pause_s: float = 0.6,
+) -> CallResult:
+    """`play_call`, turn by turn: each agent's own cost, and the reference for compiled calls."""
     s_per_word = 60.0 / words_per_minute
     turns: list[Turn] = []
     actions: list[Action] = []
@@ -121,7 +130,7 @@ def play_call(
         t_s += _speech_s(turn.text, s_per_word) + pause_s
         if turn.actions:
             actions.extend(turn.actions)
-            if any(a.kind in _ENDS_CALL for a in turn.actions):
+            if any(a.kind in ENDS_CALL for a in turn.actions):
                 break
         agent_state = turn.state
         utterance = patient.reply(ctx, turn, rng)
@@ -137,37 +146,10 @@ def play_call(
         ):
             verified = True
 
-    duration_s = max(0.0, t_s - pause_s)
-    outcome = _outcome(actions, turns, error, patient_hung_up, verified)
-    booked = tuple(a.slot_id for a in actions if a.kind in ("book", "reschedule") and a.slot_id)
-    return CallResult(
-        outcome=outcome,
-        turns=tuple(turns),
-        actions=tuple(actions),
-        duration_s=duration_s,
-        answered_by=patient.answered_by,
-        identity_verified=verified,
-        booked_slot_ids=booked,
-        purpose_outcomes=tuple(
-            (p, _purpose_outcome(p, actions, outcome)) for p in context.purposes
-        ),
-        error=error,
-    )
-
-
-def describe(error: BaseException, limit: int = 500) -> str:
-    """'SystemExit: 3': an exception's type and message, whatever its __str__ does."""
-    name = type(error).__name__
-    try:
-        message = str(error)
-    except KeyboardInterrupt:
-        raise
-    except BaseException:  # noqa: BLE001 - a foreign exception's __str__ may itself fail
-        return f"{name} (its message could not be read)"
-    message = valid_unicode(message)
-    if len(message) > limit:
-        message = message[:limit] + "..."
-    return f"{name}: {message}" if message else name
+    return call_result(
+        turns, actions, t_s, pause_s, patient.answered_by, verified, patient_hung_up, error,
+        context.purposes,
+    )  # fmt: skip
 
 
 def _speech_s(text: str, s_per_word: float) -> float:
@@ -197,32 +179,6 @@ def _malformed(turn: object) -> str:
         if not isinstance(slot, Slot) or not isinstance(slot.slot_id, str):
             return f"the agent's turn proposes a slot of type {type(slot).__name__}, expected Slot"
     return ""
-
-
-def _outcome(
-    actions: list[Action], turns: list[Turn], error: str, hung_up: bool, verified: bool
-) -> str:
-    if error:
-        return "turn_limit" if error.startswith("the agent did not end") else "agent_error"
-    kinds = {a.kind for a in actions}
-    for kind, outcome in _ACTION_OUTCOMES:
-        if kind in kinds:
-            return outcome
-    if hung_up:
-        return "hung_up"
-    if not verified and any(t.intent == "verify_fail" for t in turns if t.speaker == "patient"):
-        return "not_verified"
-    return "completed"
-
-
-def _purpose_outcome(purpose: str, actions: list[Action], overall: str) -> str:
-    """A purpose's own outcome when an action resolved it; else the call's, when that is not
-    another purpose's (a call booked for recall did not book its treatment plan)."""
-    kinds = {a.kind for a in actions if a.purpose == purpose and a.kind in _PER_PURPOSE}
-    for kind, outcome in _ACTION_OUTCOMES:
-        if kind in kinds:
-            return outcome
-    return "not_reached" if overall in _PER_PURPOSE_OUTCOMES else overall
 
 
 def decided_call(

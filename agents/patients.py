@@ -9,28 +9,33 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from dentsim.agents.loading import unknown
 from dentsim.agents.persona_files import (
     TRAIT_REFERENCE,
     Persona,
     PersonaSet,
+    Text,
     cumulative_shares,
-    default_text,
     load_personas,
 )
-from dentsim.agents.protocol import AgentTurn, CallContext, Decisions, PatientTraits, Utterance
+from dentsim.agents.protocol import (
+    AgentTurn,
+    CallContext,
+    Decisions,
+    PatientTraits,
+    Slot,
+    Utterance,
+)
+from dentsim.agents.replies import ASKS_AGAIN as ASKS_AGAIN  # where persona_files points
+from dentsim.agents.replies import Asked, Memory, Replies, first_memory
 from dentsim.errors import InputError
 
-if TYPE_CHECKING:
-    import numpy as np
-
 _ODDS_TRAITS = ("p_book", "p_red_flag")
-# Replies a person gives less often each time they have already given them in the call.
-ASKS_AGAIN = frozenset({"repeat", "who_is_this", "ask_purpose", "prefer_spanish", "hello"})
 _MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August")
     + ("September", "October", "November", "December"),
@@ -39,10 +44,25 @@ _MONTHS = {
 }
 
 
+# Bit generators whose random() is their raw 64-bit draw, its top 53 bits scaled to [0, 1)
+# (numpy's next_double for these): a raw draw read so is the same float, at half the cost.
+_RAW_DOUBLES = (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64)
+_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+def raw_draws(rng: np.random.Generator) -> Callable[[], int] | None:
+    """`rng`'s raw draws when `(raw() >> 11) * 2**-53` is exactly `rng.random()` and leaves
+    `rng` as it would (tests/agents/test_compiled_calls.py checks); None otherwise."""
+    if type(rng) is np.random.Generator and type(rng.bit_generator) in _RAW_DOUBLES:
+        return rng.bit_generator.random_raw  # type: ignore[no-any-return]
+    return None
+
+
 def spoken_date(iso: str, language: str) -> str:
     """'1985-03-03' -> 'March 3, 1985' (or '3 de marzo de 1985')."""
     try:
-        year, month, day = (int(x) for x in iso.split("-"))
+        y, m, d = iso.split("-")
+        year, month, day = int(y), int(m), int(d)
         name = _MONTHS[language if language in _MONTHS else "en"][month - 1]
     except (ValueError, IndexError):
         return iso
@@ -61,76 +81,154 @@ def _trait_changes(traits: PatientTraits) -> tuple[float, ...]:
     return tuple(round(c, 1) for c in out)
 
 
-# reply tables by (persona, dialogue state, rounded trait changes), shared by every call
+# reply tables by (persona, rounded trait changes): the weights by dialogue state, and the
+# cumulative shares drawn from by table key (see `replies.Replies.table`); shared by every call
+_Tables = tuple[dict[str, tuple[float, ...]], dict[str | tuple[str, Asked], list[float]]]
 _PERSONAS: dict[int, Persona] = {}
-_TABLES_MAX = 20_000
-_TABLES: dict[
-    tuple[int, str, tuple[float, ...]], tuple[tuple[str, ...], list[float], tuple[float, ...]]
-] = {}
+_TABLE_SETS_MAX = 5_000
+_TABLE_SETS: dict[tuple[int, tuple[float, ...]], _Tables] = {}
 
 
 class PersonaPatient:
     """A Patient that replies as a persona, tilted by one patient's traits. One per call."""
 
-    __slots__ = ("persona", "answered_by", "_changes", "_tables", "_asked")
+    __slots__ = ("persona", "answered_by", "memory", "_changes", "_tables")
 
     def __init__(self, persona: Persona, traits: PatientTraits | None = None):
         self.persona = persona
         self.answered_by = persona.answered_by
+        self.memory: Memory | None = None  # what the patient remembers of the call so far
         self._changes = _trait_changes(traits or PatientTraits())
-        self._tables: dict[str, tuple[tuple[str, ...], list[float], tuple[float, ...]]] = {}
-        self._asked: dict[str, int] = {}
-
-    def _table(self, state: str) -> tuple[tuple[str, ...], list[float], tuple[float, ...]]:
-        key = (id(self.persona), state, self._changes)
-        table = _TABLES.get(key)
-        if table is None:
-            if len(_TABLES) >= _TABLES_MAX:  # a long group run meets ever new trait mixes
-                _TABLES.clear()
-            _PERSONAS[id(self.persona)] = self.persona  # held, so that its id is never reused
-            intents, base, tilts = self.persona.replies[state]
-            changes = self._changes
-            weights = tuple(
-                b * math.exp(sum(k * c for k, c in zip(tilt, changes, strict=True)))
-                for b, tilt in zip(base, tilts, strict=True)
-            )
-            table = _TABLES[key] = (intents, cumulative_shares(list(weights)), weights)
-        self._tables[state] = table
-        return table
+        self._tables: _Tables | None = None  # shared by the persona and changes
 
     def reply(
         self, context: CallContext, turn: AgentTurn | None, rng: np.random.Generator
     ) -> Utterance:
         if turn is None:
-            state = "answer"
-        else:
-            state = turn.intent if turn.intent in self.persona.replies else "default"
-        intents, cumulative, weights = self._tables.get(state) or self._table(state)
-        asked = self._asked
-        if asked and any(i in asked for i in intents):
-            # people ask "say again?" less each time: damp those replies by what came before
-            decay = self.persona.asks_again_decay
-            damped = [w * decay ** asked.get(i, 0) for i, w in zip(intents, weights, strict=True)]
-            if sum(damped) > 0:
-                cumulative = cumulative_shares(damped)
-        intent = intents[min(bisect.bisect_right(cumulative, rng.random()), len(intents) - 1)]
-        if intent in ASKS_AGAIN:
-            asked[intent] = asked.get(intent, 0) + 1
-        texts = self.persona.texts[intent]
-        text = texts[int(rng.random() * len(texts))] if len(texts) > 1 else texts[0]
-        slot_id = None
-        slot_label = ""
-        if intent == "accept_slot" and turn is not None and turn.slots:
-            slot = turn.slots[int(rng.random() * len(turn.slots))]
-            slot_id, slot_label = slot.slot_id, slot.label
-        if not text.formatted:
-            return Utterance(intent, text.template, slot_id)
-        return Utterance(
-            intent, _fill(text.template, context, self.persona.language, slot_label), slot_id
+            return said(*self.choose(None, 0, rng), context, (), self.persona.language)
+        chosen = self.choose(turn.intent, len(turn.slots), rng)
+        return said(*chosen, context, turn.slots, self.persona.language)
+
+    def choose(
+        self, turn_intent: str | None, n_slots: int, rng: np.random.Generator
+    ) -> tuple[str, Text, int]:
+        """The reply to an agent's turn of this intent (None: the phone was just answered) that
+        proposed `n_slots` slots: its intent, its text, and the slot it takes (-1: none)."""
+        memory = self.remembering()
+        chosen = self.answer(memory, turn_intent, n_slots, rng, raw_draws(rng))
+        self.memory, intent, text, slot = chosen
+        return intent, text, slot
+
+    def remembering(self) -> Memory:
+        """What the patient remembers of the call so far (at first, nothing)."""
+        return self.memory or first_memory(self.persona, None)
+
+    def answer(
+        self, memory: Memory, turn_intent: str | None, n_slots: int, rng: np.random.Generator,
+        raw: Callable[[], int] | None,
+    ) -> tuple[Memory, str, Text, int]:  # fmt: skip
+        """The reply from `memory` (this patient's own or a steered one's), drawn with this
+        patient's tables, and what the patient remembers afterwards. `raw` is `rng`'s raw
+        draws (see `raw_draws`), or None: the same floats, read faster."""
+        replies = memory.replies.get((turn_intent, n_slots)) or memory.replies_to(
+            turn_intent, n_slots
         )
+        tables = self._tables or self._table_set()
+        cumulative = tables[1].get(replies.table) or self._cumulative(tables, replies)
+        intents = replies.intents
+        u = rng.random() if raw is None else (raw() >> 11) * _UNIT
+        i = bisect.bisect_right(cumulative, u)
+        if i >= len(intents):
+            i = len(intents) - 1
+        a = replies.answers[i] or memory.answer(replies, turn_intent, n_slots, i)
+        draws = a.draws
+        if not draws:
+            return a.after, a.intent, a.texts[0], -1
+        if len(draws) == 1:  # the usual case, without a list
+            u = rng.random() if raw is None else (raw() >> 11) * _UNIT
+            pick = int(u * draws[0])
+            text = a.texts[pick] if a.text_draw == 0 else a.texts[0]
+            return a.after, a.intent, text, pick if a.slot_draw == 0 else -1
+        picks = [int((rng.random() if raw is None else (raw() >> 11) * _UNIT) * n) for n in draws]
+        text = a.texts[picks[a.text_draw]] if a.text_draw >= 0 else a.texts[0]
+        return a.after, a.intent, text, picks[a.slot_draw] if a.slot_draw >= 0 else -1
+
+    def _table_set(self) -> _Tables:
+        key = (id(self.persona), self._changes)
+        tables = _TABLE_SETS.get(key)
+        if tables is None:
+            if len(_TABLE_SETS) >= _TABLE_SETS_MAX:  # a long group run meets new trait mixes
+                _TABLE_SETS.clear()
+            _PERSONAS[id(self.persona)] = self.persona  # held, so that its id is never reused
+            tables = _TABLE_SETS[key] = ({}, {})
+        self._tables = tables
+        return tables
+
+    def _cumulative(self, tables: _Tables, replies: Replies) -> list[float]:
+        """The shares to draw `replies` from, tilted by the traits (and damped by replies such as
+        "say again?" given before)."""
+        state = replies.state
+        weights = tables[0].get(state)
+        if weights is None:
+            base = self.persona.replies[state][1]
+            changes = self._changes
+            tilted = []
+            for b, terms in zip(base, _tilt_terms(self.persona, state), strict=True):
+                if terms:  # a reply no trait tilts keeps its base weight (b * exp(0) is b)
+                    exponent = 0.0
+                    for t, k in terms:
+                        exponent += k * changes[t]
+                    b *= math.exp(exponent)
+                tilted.append(b)
+            weights = tables[0][state] = tuple(tilted)
+        if replies.asked is not None:
+            # people ask "say again?" less each time: damp those replies by what came before
+            asked = dict(replies.asked)
+            decay = self.persona.asks_again_decay
+            damped = [
+                w * decay ** asked.get(i, 0) for i, w in zip(replies.intents, weights, strict=True)
+            ]
+            if sum(damped) > 0:
+                cumulative = tables[1][replies.table] = cumulative_shares(damped)
+                return cumulative
+        cumulative = tables[1].get(state) or cumulative_shares(list(weights))
+        tables[1][state] = tables[1][replies.table] = cumulative
+        return cumulative
 
 
-def _fill(template: str, context: CallContext, language: str, slot: str) -> str:
+_TILT_TERMS: dict[int, tuple[Persona, dict[str, tuple[tuple[tuple[int, float], ...], ...]]]] = {}
+
+
+def _tilt_terms(persona: Persona, state: str) -> tuple[tuple[tuple[int, float], ...], ...]:
+    """Per reply of a state, the traits that tilt it: (trait index, coefficient), in trait
+    order, those of coefficient 0 left out (they add only a zero to the exponent)."""
+    held = _TILT_TERMS.get(id(persona))
+    if held is None or held[0] is not persona:
+        held = _TILT_TERMS[id(persona)] = (persona, {})
+    terms = held[1].get(state)
+    if terms is None:
+        tilts = persona.replies[state][2]
+        terms = held[1][state] = tuple(
+            tuple((t, k) for t, k in enumerate(tilt) if k) for tilt in tilts
+        )
+    return terms
+
+
+def said(
+    intent: str, text: Text, slot: int, context: CallContext, slots: tuple[Slot, ...], language: str
+) -> Utterance:
+    """The utterance of a chosen reply: its text filled in, and the slot taken among `slots`."""
+    slot_id = None
+    slot_label = ""
+    if slot >= 0:
+        slot_id, slot_label = slots[slot].slot_id, slots[slot].label
+    if not text.formatted:
+        return Utterance(intent, text.template, slot_id)
+    return Utterance(intent, fill(text.template, context, language, slot_label), slot_id)
+
+
+def fill(template: str, context: CallContext, language: str, slot: str) -> str:
+    """A patient's text with {first_name}, {dob} (spoken) and {slot} filled in."""
     return template.format(
         first_name=context.patient.first_name,
         dob=spoken_date(context.patient.date_of_birth, language) if "{dob}" in template else "",
@@ -197,7 +295,7 @@ class ScriptedPatient:
             slot_id, slot_label = slot.slot_id, slot.label
         text = line.text
         if "{" in text:
-            text = _fill(text, context, self.language, slot_label)
+            text = fill(text, context, self.language, slot_label)
         return Utterance(line.intent, text, slot_id)
 
 
@@ -223,63 +321,35 @@ def pick_persona(
     return names[min(bisect.bisect_right(cumulative, rng.random()), len(names) - 1)]
 
 
-# replies that carry a decision: a persona's own choice among them is replaced by the decided one
-DECIDING = frozenset(
-    {
-        "accept_slot", "other_time", "decline", "confirm", "cancel", "reschedule",
-        "symptoms_ok", "symptoms_minor", "red_flag", "opt_out", "soft_opt_out",
-        "hang_up", "callback_later",
-    }
-)  # fmt: skip
-
-
 class SteeredPatient:
     """A persona patient whose decisions are given (see `Decisions`); one per call."""
 
-    __slots__ = ("inner", "answered_by", "decisions", "_spoke")
+    __slots__ = ("inner", "answered_by", "decisions", "memory")
 
     def __init__(self, inner: PersonaPatient, decisions: Decisions):
         self.inner = inner
         self.answered_by = inner.answered_by
         self.decisions = decisions
-        self._spoke = False
+        self.memory: Memory | None = None  # what the patient remembers of the call so far
 
     def reply(
         self, context: CallContext, turn: AgentTurn | None, rng: np.random.Generator
     ) -> Utterance:
-        said = self.inner.reply(context, turn, rng)
-        d = self.decisions
-        if turn is None:  # picking up: decisions come later
-            return self._say("hello", context, rng) if said.intent in DECIDING else said
-        if d.opt_out == "hard" and not self._spoke:
-            self._spoke = True
-            return self._say("opt_out", context, rng)
-        self._spoke = True
-        if said.intent not in DECIDING:
-            return said
-        if turn.intent == "offer_slots":
-            if d.opt_out == "soft":
-                return self._say("soft_opt_out", context, rng)
-            if d.accept and turn.slots:
-                slot = turn.slots[int(rng.random() * len(turn.slots))]
-                return self._say("accept_slot", context, rng, slot.slot_id, slot.label)
-            return self._say("decline", context, rng)
-        if turn.intent == "ask_confirmation":
-            return self._say("confirm" if d.confirm else "cancel", context, rng)
-        if turn.intent == "check_symptoms":
-            return self._say("red_flag" if d.red_flag else "symptoms_ok", context, rng)
-        return self._say("affirm", context, rng)
+        language = self.inner.persona.language
+        if turn is None:
+            return said(*self.choose(None, 0, rng), context, (), language)
+        return said(*self.choose(turn.intent, len(turn.slots), rng), context, turn.slots, language)
 
-    def _say(
-        self, intent: str, context: CallContext, rng: np.random.Generator,
-        slot_id: str | None = None, slot_label: str = "",
-    ) -> Utterance:  # fmt: skip
-        persona = self.inner.persona
-        texts = persona.texts.get(intent)
-        if texts:
-            text = texts[int(rng.random() * len(texts))]
-            template = text.template
-            if text.formatted:
-                template = _fill(template, context, persona.language, slot_label)
-            return Utterance(intent, template, slot_id)
-        return Utterance(intent, default_text(intent, persona.language), slot_id)
+    def choose(
+        self, turn_intent: str | None, n_slots: int, rng: np.random.Generator
+    ) -> tuple[str, Text, int]:
+        """As `PersonaPatient.choose`: the persona's reply, where it carries a decision (see
+        `replies.DECIDING`) the decided one, in the persona's words."""
+        memory = self.remembering()
+        chosen = self.inner.answer(memory, turn_intent, n_slots, rng, raw_draws(rng))
+        self.memory, intent, text, slot = chosen
+        return intent, text, slot
+
+    def remembering(self) -> Memory:
+        """What the patient remembers of the call so far (at first, nothing but its decisions)."""
+        return self.memory or first_memory(self.inner.persona, self.decisions)
