@@ -246,7 +246,15 @@ def _play(
         offered_slots=offered, legal_posture=m.gate.posture(touch.purposes),
         max_duration_s=m.gate.max_call_s(touch),
     )  # fmt: skip
-    return play_call(talk.agent, person, context, gen, talk.max_turns, talk.words_per_minute)
+    return play_call(
+        talk.agent,
+        person,
+        context,
+        gen,
+        talk.max_turns,
+        talk.words_per_minute,
+        words=talk.transcripts,  # words are built only where a transcript keeps them
+    )
 
 
 def _act(
