@@ -41,7 +41,8 @@ def _register_commands() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: bad input gives its message lines on stderr and exit code 2, never a traceback."""
+    """Entry point: bad input gives its message lines on stderr and exit code 2, a system error
+    (a full disk) one line and exit code 1; never a traceback."""
     _register_commands()
     try:
         rv = cli.main(args=argv, prog_name="dentsim", standalone_mode=False)
@@ -57,4 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except OSError as e:  # the machine, not the input: a full disk, a folder made read-only
+        where = f"{e.filename}: " if e.filename else ""
+        click.echo(f"{where}{e.strerror or e}; nothing half-written was left", err=True)
+        return 1
     return rv if isinstance(rv, int) else 0

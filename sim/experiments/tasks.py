@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 
 from dentsim.results import metrics
-from dentsim.results.rundir import check_run_dir, clear_run_dir
+from dentsim.results.rundir import check_run_dir, replace_run, staging_dir
 from dentsim.results.warnings import run_warnings
 from dentsim.scenario import Scenario
 from dentsim.simulation.engine import simulate_practice
@@ -150,8 +150,13 @@ def write_simulated(run: SimulatedRun, out_dir: Path) -> RunResult:
     whatever run the directory held; a directory that is not a dentsim result is refused."""
     check_run_dir(out_dir)
     manifest = copy.deepcopy(run.manifest)  # write_run adds `files`; the run keeps its own
-    clear_run_dir(out_dir)
-    write_run(out_dir, run.tables, manifest, run.kpis, run.transcripts)
+    staging = staging_dir(out_dir)
+    try:
+        write_run(staging, run.tables, manifest, run.kpis, run.transcripts)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk leaves no half-written files
+        raise
+    replace_run(out_dir, staging)
     return RunResult(out_dir=out_dir, kpis=run.kpis, manifest=manifest)
 
 
@@ -163,8 +168,8 @@ def write_practice_run(
 ) -> tuple[RunResult, dict[str, pa.Table]]:
     """Simulate one practice-year and write its single-run directory; also return its tables.
 
-    A directory that cannot take the run is refused before the simulation; the previous run's
-    files are removed only once this one is simulated, so a failed simulation leaves them whole.
+    A directory that cannot take the run is refused before the simulation; the previous run is
+    replaced only once this one is simulated and written, so a failure or a kill leaves it whole.
     """
     check_run_dir(out_dir)
     started = time.perf_counter()

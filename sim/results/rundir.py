@@ -2,7 +2,8 @@
 
 This module alone knows the names dentsim writes into a result directory. From them:
 `prepare_run_dir` readies a directory for a new run (it refuses a folder that is not a dentsim
-result, and removes the previous run's files and nothing else, run.json first);
+result, and removes the previous run's files and nothing else, run.json first); a single run is
+written beside the previous one (`staging_dir`) and takes its place by renames (`replace_run`);
 `open_results` finds a finished result's kind and the practice-years inside it, for
 `dentsim report` and `dentsim check` alike; `audit_results` audits each of those practice-years.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ Kind = Literal["single", "replicated", "sweep", "group"]
 MANIFEST = "run.json"  # written last by every kind: a directory with one holds a finished run
 SWEEP_MANIFEST = "sweep.json"
 CHECKPOINT = "done.json"  # a finished task's record, beside its run.json
+STAGING = ".dentsim-writing"  # a single run being written, before it replaces the previous one
 
 # A single run's files (docs/data.md), and those replicated runs, groups and sweeps add.
 RUN_FILES = frozenset(
@@ -147,6 +151,35 @@ def clear_run_dir(root: Path, keep: Iterable[Path] = ()) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / MANIFEST).unlink(missing_ok=True)
     _remove_known(root, _RESULT, frozenset(keep))
+
+
+def staging_dir(root: Path) -> Path:
+    """Where a new single run is written before it takes the place of the one in `root`: a
+    hidden folder inside it (left over from a run killed while writing: emptied first)."""
+    staging = root / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def replace_run(root: Path, staging: Path) -> None:
+    """Put the run written in `staging` in the place of whatever run `root` held.
+
+    The previous run stays whole until the new one is completely written; then come renames
+    only: run.json goes first (a directory without one holds no finished run), the new files
+    replace the old, what the previous run wrote and this one did not is removed, and the new
+    run.json comes last. A kill during the write leaves the previous run as it was.
+    """
+    (root / MANIFEST).unlink(missing_ok=True)
+    moved = set()
+    for entry in sorted(staging.iterdir()):
+        if entry.name != MANIFEST:
+            os.replace(entry, root / entry.name)
+            moved.add(root / entry.name)
+    _remove_known(root, _RESULT, frozenset(moved))
+    os.replace(staging / MANIFEST, root / MANIFEST)
+    staging.rmdir()
 
 
 def prepare_run_dir(root: Path, keep: Iterable[Path] = ()) -> None:

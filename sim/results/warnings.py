@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dentsim.compliance.phi import ProtectedTerms
 from dentsim.compliance.rules import RuleSet, load_rules
-from dentsim.scenario import Scenario
+from dentsim.scenario import Scenario, minutes_of
 
 # A rule that refuses (defers, drops, or withholds the message of) more than this share of a
 # run's due contacts is reported. A clean baseline practice-year stays far below: its largest
@@ -50,12 +51,16 @@ def practice_name_warning(name: str, rules: RuleSet) -> dict[str, Any] | None:
     }
 
 
-def refusal_warnings(deferrals: pa.Table, attempts: int) -> list[dict[str, Any]]:
+def refusal_warnings(
+    deferrals: pa.Table, attempts: int, late: Counter[str] | None = None, lines: int = 0
+) -> list[dict[str, Any]]:
     """One warning per rule that refused more than REFUSED_SHARE of the due contacts.
 
     Due contacts are the contacts placed (attempts) plus those dropped; a rule's refusals are
     its rows in the deferrals table, whatever their action (deferred, dropped,
-    message_withheld).
+    message_withheld). `late`: per rule, the calls it refused after the strategy's call hours
+    (`calls_after_call_hours`): calls that waited that long for one of the `lines`, whose
+    refusal the rule is not the cause of.
     """
     rules = deferrals.column("rule_id").to_pylist()
     actions = deferrals.column("action").to_pylist()
@@ -69,6 +74,14 @@ def refusal_warnings(deferrals: pa.Table, attempts: int) -> list[dict[str, Any]]
         )
         share = n / due
         how = ", ".join(f"{action.replace('_', ' ')} {k:,}" for action, k in by_action.items())
+        waited = (late or Counter())[rule_id]
+        cause = ""
+        if waited * 2 > n:  # most of them: the dialer's lines, not the rule, are the cause
+            cause = (
+                f"; {waited:,} of them were calls still waiting for one of the {lines} line(s) "
+                "when the strategy's call hours had ended: the lines cannot place the day's "
+                "calls (raise telephony.lines, or plan fewer contacts a day)"
+            )
         out.append(
             {
                 "kind": "rule_refused_many_contacts",
@@ -77,9 +90,10 @@ def refusal_warnings(deferrals: pa.Table, attempts: int) -> list[dict[str, Any]]
                 "due_contacts": due,
                 "share": round(share, 4),
                 "by_action": by_action,
+                "after_call_hours": waited,
                 "message": (
                     f"{rule_id} refused {n:,} of {due:,} due contacts ({100 * share:.1f} %: "
-                    f"{how}); see deferrals.parquet"
+                    f"{how}){cause}; see deferrals.parquet"
                 ),
             }
         )
@@ -91,8 +105,37 @@ def run_warnings(
 ) -> list[dict[str, Any]]:
     """Every warning of one practice-year: its name, then the rules that refused many contacts."""
     name = practice_name_warning(practice_name, load_rules(scenario.rules_file))
-    refused = refusal_warnings(tables["deferrals"], tables["attempts"].num_rows)
+    refused = refusal_warnings(
+        tables["deferrals"],
+        tables["attempts"].num_rows,
+        calls_after_call_hours(scenario, tables),
+        scenario.telephony.lines,
+    )
     return ([name] if name else []) + refused
+
+
+def calls_after_call_hours(scenario: Scenario, tables: dict[str, pa.Table]) -> Counter[str]:
+    """Per rule, the calls it refused at a local time (the patient's address zone) outside the
+    strategy's call hours. The planner places no call there: such a call was pushed late by
+    busy lines."""
+    d = tables["deferrals"].filter(pc.equal(tables["deferrals"]["channel"], "voice"))
+    if not d.num_rows:
+        return Counter()
+    patients = tables["patients"]
+    zone_of = dict(
+        zip(patients["patient_id"].to_pylist(), patients["tz_address"].to_pylist(), strict=True)
+    )
+    zones = pa.array([zone_of.get(p, "UTC") for p in d["patient_id"].to_pylist()])
+    hours = scenario.strategy.call_hours
+    open_m, close_m = minutes_of(hours.open), minutes_of(hours.close)
+    out: Counter[str] = Counter()
+    for zone in pc.unique(zones).to_pylist():
+        mine = d.filter(pc.equal(zones, zone))
+        local = mine["t_utc"].cast(pa.timestamp("ms", tz=zone))
+        minute = pc.add(pc.multiply(pc.hour(local), 60), pc.minute(local)).to_numpy()
+        outside = (minute < open_m) | (minute >= close_m)
+        out.update(r for r, o in zip(mine["rule_id"].to_pylist(), outside, strict=True) if o)
+    return out
 
 
 def file_warnings(path: Path | str) -> list[str]:

@@ -4,6 +4,7 @@ result is refused before anything runs."""
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 from pathlib import Path
@@ -11,10 +12,12 @@ from pathlib import Path
 import pytest
 
 import dentsim.experiments.tasks
+import dentsim.simulation.eventlog
 from dentsim.cli import main
 from dentsim.compliance.audit import audit_run
 from dentsim.errors import InputError
 from dentsim.experiments.tasks import run_scenario
+from dentsim.results.rundir import STAGING
 from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 
@@ -212,3 +215,56 @@ def test_a_rerun_removes_the_last_runs_report_and_keeps_a_users_file_beside_it(
     (report / "comments.md").write_text("mine\n")
     run_scenario(silent, out)
     assert files_in(report) == {"comments.md"}
+
+
+def test_a_full_disk_while_writing_leaves_the_previous_run_whole_and_no_partial_file(
+    tmp_path: Path, short: Scenario, silent: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    run_scenario(short, out)
+    before = {name: (out / name).read_bytes() for name in files_in(out)}
+    real = dentsim.simulation.eventlog.write_parquet
+    written: list[Path] = []
+
+    def fills_up(table: object, path: Path) -> None:
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        real(table, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dentsim.simulation.eventlog, "write_parquet", fills_up)
+    with pytest.raises(OSError):
+        run_scenario(silent, out)
+    assert written  # the new run was part-way through writing when the disk filled
+    assert {name: (out / name).read_bytes() for name in files_in(out)} == before
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_run_killed_while_writing_leaves_the_previous_run_readable_and_the_rerun_tidies(
+    tmp_path: Path, short: Scenario, silent: Scenario
+) -> None:
+    out = tmp_path / "out"
+    run_scenario(short, out)
+    before = {name: (out / name).read_bytes() for name in files_in(out)}
+    half = out / STAGING  # what a kill -9 in the middle of writing leaves behind
+    half.mkdir()
+    (half / "attempts.parquet").write_bytes(b"half")
+    assert {n: (out / n).read_bytes() for n in files_in(out) if not n.startswith(STAGING)} == before
+    assert audit_run(out).ok
+    run_scenario(silent, out)
+    assert files_in(out) == set(read(out / "run.json")["files"]) | {"run.json"}
+
+
+def test_the_command_line_says_a_full_disk_in_one_line(
+    tmp_path: Path, short: Scenario, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    def full(table: object, path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(dentsim.simulation.eventlog, "write_parquet", full)
+    scenario = write_scenario(tmp_path / "short.yaml", short)
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "out" / "run.json").exists()
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]

@@ -220,3 +220,25 @@ def test_a_sweep_gathers_its_practice_years_warnings_and_prints_them(
     }
     assert runs == {"variants/many_dnc/r000"}
     assert "warning: variants/many_dnc/r000: internal_dnc refused" in capsys.readouterr().err
+
+
+def test_calls_the_lines_could_not_place_in_time_are_blamed_on_the_lines(
+    baseline: Scenario, tmp_path: Path
+) -> None:
+    """One line for 5,000 patients' first week: the backlog's calls wait for the line past the
+    call hours, where the federal window refuses them. The warning names the lines as the cause
+    (telephony.lines), not the rule; with enough lines the same week gives no warning."""
+    crowded = apply_overrides(
+        small(baseline, population__patients=5000, days=4), {"telephony.lines": 1}
+    )
+    [warning] = manifest_warnings(run_scenario(crowded, tmp_path / "one").out_dir)
+    assert warning["rule_id"] == "federal_calling_window"
+    assert warning["after_call_hours"] * 2 > warning["contacts"]
+    assert "waiting for one of the 1 line(s)" in warning["message"]
+    assert "telephony.lines" in warning["message"]
+    roomy = apply_overrides(crowded, {"telephony.lines": 40})
+    assert manifest_warnings(run_scenario(roomy, tmp_path / "forty").out_dir) == []
+
+
+def manifest_warnings(run: Path) -> list[dict]:
+    return [w for w in manifest(run)["warnings"] if w["kind"] == "rule_refused_many_contacts"]
