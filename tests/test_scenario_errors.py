@@ -253,6 +253,24 @@ CASES = {
         edit("practice:\n", 'practice:\n  name: "Smile\\x1b[31m Dental\\x07"\n'),
         r"practice\.name: expected printable text, found control characters \(U\+0007, U\+001B\)",
     ),
+    "quoted_date": (
+        edit("start_date: 2026-01-05 ", 'start_date: "2026-01-05" '),
+        r"start_date: expected a date \(YYYY-MM-DD\), found '2026-01-05' in quotes, which YAML "
+        r"reads as text: write it without the quotes \(2026-01-05\)",
+    ),
+    "quoted_number": (
+        edit("  lines: 4 ", '  lines: "4" '),
+        r"telephony\.lines: expected a whole number, found '4' in quotes",
+    ),
+    "faults_above_always": (
+        edit("  p_busy: 0.03", "  p_busy: 0.995"),
+        r"telephony: p_busy \+ p_failed is 1\.005; one draw decides both for a dial, so their "
+        r"sum must be at most 1",
+    ),
+    "no_call_days": (
+        edit("  call_days: [mon, tue, wed, thu, fri, sat]", "  call_days: []"),
+        r"strategy\.call_days: list should have at least 1 item",
+    ),
 }
 
 

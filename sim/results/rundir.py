@@ -329,6 +329,8 @@ def _listed_runs(root: Path, listed: Any) -> tuple[PracticeYear, ...]:
         path = root / folder
         if not (path / MANIFEST).is_file():
             raise InputError(f"{path}: listed in {root / MANIFEST} but holds no run.json")
+        if any(r.path.resolve() == path.resolve() for r in runs):
+            raise InputError(f"{where}[{i}].dir: {folder!r} is listed twice")
         runs.append(PracticeYear(folder, str(entry.get("label") or folder), path))
     return tuple(runs)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from dentsim.data import area_codes
 from dentsim.scenario.fields import (
@@ -90,6 +90,16 @@ class TelephonyConfig(Strict):
     ring_s: PositiveInt = 25
     voicemail_s: PositiveInt = 30
     answered_call_s: PositiveInt = Field(150, description="Mean duration of an answered call")
+
+    @model_validator(mode="after")
+    def _faults_fit(self) -> TelephonyConfig:
+        # one draw decides a dial's fault: failed below p_failed, busy below p_failed + p_busy
+        if self.p_busy + self.p_failed > 1:
+            raise ValueError(
+                f"p_busy + p_failed is {self.p_busy + self.p_failed:g}; one draw decides both "
+                "for a dial, so their sum must be at most 1"
+            )
+        return self
 
 
 class PressureConfig(Strict):

@@ -25,7 +25,11 @@ class StrategyConfig(Strict):
         default_factory=lambda: Hours(open="09:00", close="19:00"),
         description="When the practice wants contacts placed, patient-local time",
     )
-    call_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:6]))
+    call_days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS[:6]),
+        min_length=1,
+        description="The weekdays contacts are placed (at least one)",
+    )
     planning_time: ClockTime = Field("07:00", description="Practice-local time the day is planned")
     dial_time: Literal["spread", "best_hour", "burst"] = Field(
         "spread",

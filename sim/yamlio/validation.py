@@ -152,6 +152,9 @@ def _explain(err: Any, loc: Path_, scalar: Scalar | None, model: type[BaseModel]
     expected = _EXPECTED.get(kind)
     if expected:
         msg = f"expected {expected}, found {_kind(value)}"
+        if isinstance(value, str) and scalar is not None and not scalar.plain:
+            # "2026-01-05" in quotes is text to YAML, whatever it looks like
+            msg += f" in quotes, which YAML reads as text: write it without the quotes ({value})"
     else:
         text = err["msg"]
         text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -161,3 +161,16 @@ def test_check_of_a_sweep_written_before_sweeps_had_a_run_json_audits_what_it_fi
     assert main(["check", str(older)]) == 0
     out = capsys.readouterr().out
     assert "6 practice-years" in out and "no run.json" in out
+
+
+def test_a_practice_year_listed_twice_is_refused_not_audited_twice(
+    replicated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    twice = tmp_path / "twice"
+    shutil.copytree(replicated, twice)
+    manifest = json.loads((twice / "run.json").read_text())
+    manifest["runs"].append(dict(manifest["runs"][0], dir="replications/./r000"))
+    (twice / "run.json").write_text(json.dumps(manifest))
+    assert main(["check", str(twice)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{twice / 'run.json'}: runs[2].dir: 'replications/./r000' is listed twice"
