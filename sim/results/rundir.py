@@ -321,7 +321,7 @@ def _listed_runs(root: Path, listed: Any) -> tuple[PracticeYear, ...]:
     where = f"{root / MANIFEST}: runs"
     if not isinstance(listed, list):
         raise InputError(f"{where}: expected a list of {{dir, label}} objects")
-    runs = []
+    runs: list[PracticeYear] = []
     for i, entry in enumerate(listed):
         folder = entry.get("dir") if isinstance(entry, dict) else None
         if not isinstance(folder, str) or not _inside(folder):
