@@ -7,6 +7,7 @@ its JSON Schema. `dentsim validate` and `dentsim schema` are thin layers over th
 | sweep | `base` | dentsim.experiments.sweep_file.load_sweep (the base scenario too) |
 | rules | `format_version` or a rule id | dentsim.compliance.rules.load_rules (laid over the packaged rules) |
 | case | `purposes`, `patient`, `patient_record`, `slots` or `expect` | dentsim.agents.conformance.load_case |
+| persona | `replies` (with `answered_by`) | dentsim.agents.persona_files.load_persona (for `agent-test --personas`) |
 | roi | `fees_usd` or `ai`, or only keys ROI inputs have | dentsim.reports.roi.load_roi_inputs |
 | scenario | anything else | dentsim.scenario.load_scenario (and the files it names) |
 
@@ -26,6 +27,7 @@ from dentsim.scenario import Scenario, load_scenario
 from dentsim.yamlio import read_yaml
 
 CASE_KEYS = frozenset({"purposes", "patient", "patient_record", "slots", "expect"})
+PERSONA_KEYS = frozenset({"replies", "answered_by"})
 ROI_KEYS = frozenset({"fees_usd", "ai"})
 
 
@@ -48,6 +50,8 @@ def kind_of(data: Any) -> str:
         return "rules"
     if keys & CASE_KEYS:
         return "case"
+    if "replies" in keys:
+        return "persona"
     if keys & ROI_KEYS or (keys and _fits_roi(data)):
         return "roi"
     return _closest_kind(keys)
@@ -67,6 +71,7 @@ def _closest_kind(keys: set[str]) -> str:
         "rules": {"format_version", *RULE_IDS},
         "roi": set(RoiInputs.model_fields),
         "case": set(CASE_KEYS),
+        "persona": set(PERSONA_KEYS),
     }
     near = {
         kind: sum(bool(difflib.get_close_matches(k, words, n=1, cutoff=0.8)) for k in keys)
@@ -187,6 +192,19 @@ def _case_schema() -> dict[str, Any]:
     return CaseSpec.model_json_schema()
 
 
+def _persona(path: Path) -> str:
+    from dentsim.agents.persona_files import load_persona, load_phrases
+
+    persona = load_persona(path, load_phrases())
+    return f"valid persona '{persona.name}' ({persona.answered_by}, {persona.language})"
+
+
+def _persona_schema() -> dict[str, Any]:
+    from dentsim.agents.persona_files import PersonaSpec
+
+    return PersonaSpec.model_json_schema()
+
+
 def _roi(path: Path) -> str:
     from dentsim.reports.roi import load_roi_inputs
 
@@ -206,4 +224,5 @@ KINDS: dict[str, Kind] = {
     "rules": Kind("rules", "compliance rules", _rules, _rules_schema),
     "roi": Kind("roi", "ROI inputs", _roi, _roi_schema),
     "case": Kind("case", "agent conformance case", _case, _case_schema),
+    "persona": Kind("persona", "caller persona", _persona, _persona_schema),
 }

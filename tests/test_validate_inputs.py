@@ -21,6 +21,8 @@ from tests.conftest import BASELINE, ROOT
 SCENARIOS = ROOT / "scenarios"
 BASE_TEXT = BASELINE.read_text()
 SECRET = "s3cr3t-hash-9f8e7d"
+BUSY_PERSONA = (ROOT / "agents" / "personas" / "busy.yaml").read_text()
+BUSY_ANSWERED_BY_LINE = BUSY_PERSONA.splitlines().index("answered_by: patient") + 1
 
 
 def one_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -104,8 +106,13 @@ def test_packaged_rules_roi_inputs_and_a_conformance_case_validate_as_their_kind
             "description: x\npurposes: [recal]\npatient: {answered_by: patient}\n",
             r":2: purposes\[0\]: unknown use case 'recal'; did you mean 'recall'\?",
         ),
+        (
+            "persona.yaml",
+            BUSY_PERSONA.replace("answered_by: patient", "answered_by: pateint", 1),
+            rf":{BUSY_ANSWERED_BY_LINE}: answered_by: unknown kind of answerer 'pateint'; did you mean 'patient'\?",
+        ),
     ],
-    ids=["sweep", "rules", "roi", "case"],
+    ids=["sweep", "rules", "roi", "case", "persona"],
 )
 def test_a_broken_file_of_each_kind_gets_its_own_kinds_error(
     name: str, text: str, pattern: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -431,3 +438,14 @@ def test_a_file_whose_only_key_is_misspelt_is_read_as_the_closest_kind(
     path = tmp_path / "f.yaml"
     path.write_text(text)
     assert one_error(["validate", str(path)], capsys) == f"{path}:1: {expected}"
+
+
+def test_every_packaged_persona_validates_as_a_persona(capsys: pytest.CaptureFixture[str]) -> None:
+    files = sorted((ROOT / "agents" / "personas").glob("*.yaml"))
+    assert main(["validate", *map(str, files)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == len(files) >= 9
+    assert all(
+        re.search(r": valid persona '\w+' \((patient|household|stranger|machine), \w\w\)$", line)
+        for line in out
+    )
