@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from dentsim.errors import InputError
 from dentsim.files import check_output_dir
 from dentsim.reports import charts, content
 from dentsim.reports.compliance import compliance
@@ -27,7 +28,7 @@ from dentsim.reports.roi import (
     timeline,
     unit_values,
 )
-from dentsim.reports.sweep import read_sweep
+from dentsim.reports.sweep import read_sweep, variant_outcomes
 from dentsim.results.pooling import pooled_kpis, pooling_extras
 
 CHART_SIZE_IN = {
@@ -64,7 +65,7 @@ def build_report(
     target = Path(out_dir) if out_dir is not None else results.root / "report"
     check_output_dir(target)  # before any work
     if results.kind == "sweep":
-        page, draws, headline = _sweep_report(results)
+        page, draws, headline = _sweep_report(results, inputs, roi_file, rules_file)
     else:
         page, draws, headline = _run_report(results, inputs, rules_file)
     sizes = dict(CHART_SIZE_IN)
@@ -167,14 +168,30 @@ def band_kpis(results: Results, runs: list[Run]) -> dict[str, Any]:
     return pooled_kpis({"kpis": r.kpis, "extras": pooling_extras(r.tables)} for r in runs)
 
 
-def _sweep_report(results: Results) -> tuple[content.Content, dict[str, charts.Chart], str]:
-    sweep = read_sweep(results.root, results.manifest)
-    page = content.sweep_content(sweep, results)
+def _sweep_report(
+    results: Results,
+    inputs: RoiInputs,
+    roi_file: Path | str | None,
+    rules_file: Path | str | None,
+) -> tuple[content.Content, dict[str, charts.Chart], str]:
+    sweep = read_sweep(results.root, results.manifest, results)
+    if roi_file is not None and not any(sweep.run_dirs.values()):
+        raise InputError(
+            f"{results.root}: --roi needs the variants' practice-years (variants/NAME/rNNN/), "
+            "and this sweep directory holds none"
+        )
+    rules = Path(rules_file) if rules_file is not None else None
+    outcomes = variant_outcomes(sweep, inputs, rules)
+    page = content.sweep_content(sweep, results, outcomes)
     assert page.sweep is not None
     page.sweep["kpis_height_in"] = charts.kpis_by_variant_height_in(sweep)
     draws = {"pareto": charts.pareto(sweep), "kpis_by_variant": charts.kpis_by_variant(sweep)}
     front = ", ".join(sweep.pareto) or "none"
-    return page, draws, f"{len(sweep.variants)} variants; Pareto front: {front}"
+    headline = f"{len(sweep.variants)} variants; Pareto front: {front}"
+    if outcomes:
+        violations = sum(o.violations for o in outcomes.values())
+        headline += f"; {violations:,} violations"
+    return page, draws, headline
 
 
 def render_html(page: content.Content, images: dict[str, bytes], source: str) -> str:
