@@ -293,7 +293,11 @@ def contacts_by_week(roi: Roi) -> Chart:
 # ----------------------------------------------------------------------------- compliance charts
 
 
-def contacts_by_hour(c: Compliance) -> Chart:
+def contacts_by_hour(c: Compliance, per_run: bool = False) -> Chart:
+    """Contacts by the patient's local hour; `per_run`: the mean of the runs (replications of
+    one practice), as the report's other charts show them, not their sum."""
+    counts = c.contacts_by_hour / max(c.n_runs, 1) if per_run else c.contacts_by_hour
+
     def draw(fig: Canvas) -> None:
         ax = fig.subplots()
         start, end = c.window_h
@@ -302,14 +306,14 @@ def contacts_by_hour(c: Compliance) -> Chart:
                    label=f"permitted {_hhmm(start)}-{_hhmm(end)}")  # fmt: skip
         for edge in (start, end):
             ax.axvline(edge, color=TEAL, lw=1.2, ls="--")
-        ax.bar(hours + 0.05, c.contacts_by_hour[0], 0.9, align="edge", color=BLUE, label="calls")
-        ax.bar(hours + 0.05, c.contacts_by_hour[1], 0.9, align="edge", bottom=c.contacts_by_hour[0],
+        ax.bar(hours + 0.05, counts[0], 0.9, align="edge", color=BLUE, label="calls")
+        ax.bar(hours + 0.05, counts[1], 0.9, align="edge", bottom=counts[0],
                color=AMBER, label="texts")  # fmt: skip
         ax.set_xlim(0, 24)
         ax.set_xticks(np.arange(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=7.5)
         _headroom(ax, 1.1)
         ax.set_xlabel("hour of the day where the patient lives")
-        ax.set_ylabel("contacts")
+        ax.set_ylabel("contacts, mean per replication" if per_run else "contacts")
         ax.set_title("When the contacts landed, in the patient's local time")
         ax.legend(loc="upper left", fontsize=7.5)
         ax.grid(axis="x", visible=False)

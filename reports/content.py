@@ -328,11 +328,23 @@ def compliance_content(
         for e in c.examples
     ]
     start, end = c.window_h
+    # a replicated run is one practice: its patients, and its contacts per hour, per replication
+    per_run = noun == "replications" and c.n_runs > 1
+    patients = (
+        ("Patients (each replication)", f"{round(c.patients / c.n_runs):,}")
+        if per_run
+        else ("Patients", f"{c.patients:,}")
+    )
+    mean = f", mean of {c.n_runs} replications" if per_run else ""
+    outcome_only = c.opt_outs - c.hard_opt_outs - c.soft_opt_outs
+    unrecorded = (
+        f", and {outcome_only:,} that only a contact's outcome records" if outcome_only else ""
+    )
     figures = {
         "contacts_by_hour": Figure(
             "contacts_by_hour",
             "Histogram of contacts by the patient's local hour, with the permitted window",
-            f"Contacts by hour of the day where the patient lives; the green band is the "
+            f"Contacts by hour of the day where the patient lives{mean}; the green band is the "
             f"federal window ({start:02.0f}:00-{end:02.0f}:00).",
             (
                 "Local time of the patient's address. The audit also checks the time zone of "
@@ -358,10 +370,17 @@ def compliance_content(
         "ok": violations == 0,
         "facts": [
             ("Contacts checked", f"{c.contacts_checked:,}"),
-            ("Patients", f"{c.patients:,}"),
-            ("Opt-outs honoured", f"{c.opt_outs:,}"),
+            patients,
+            ("Opt-out requests honoured", f"{c.opt_outs:,}"),
             ("Rules judged", f"{sum(r.enabled for r in c.rules)} of {len(c.rules)}"),
         ],
+        "optouts_note": (
+            f"Opt-out requests honoured counts every request the audit followed to make sure no "
+            f"contact came after it: {c.hard_opt_outs:,} hard (stop for good) and "
+            f"{c.soft_opt_outs:,} soft (a pause), each request once, as recorded{unrecorded}. The KPI "
+            "table's opt-outs count patients instead: the patients contacted who opted out, "
+            "hard and soft apart, each patient once."
+        ),
         "rules": rules,
         "deferrals": deferrals,
         "cost": cost,

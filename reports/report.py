@@ -131,7 +131,7 @@ def _run_report(
         "kpi_bands": charts.kpi_bands(kpis),
         "optout_trend": charts.optout_trend(roi),
         "contacts_by_week": charts.contacts_by_week(roi),
-        "contacts_by_hour": charts.contacts_by_hour(audit),
+        "contacts_by_hour": charts.contacts_by_hour(audit, per_run=results.kind == "replicated"),
     }
     if "violations_by_rule" in page.figures:
         draws["violations_by_rule"] = charts.violations_by_rule(audit)
