@@ -62,6 +62,7 @@ class Content:
     kpi_table: dict[str, Any] | None = None
     compliance: dict[str, Any] | None = None
     sweep: dict[str, Any] | None = None
+    practices: dict[str, Any] | None = None  # a group's per-practice table (reports/group.py)
 
 
 def _est(roi: Roi, key: str, f: fmt.Formatter) -> str:

@@ -17,6 +17,7 @@ from dentsim.errors import InputError
 from dentsim.files import check_output_dir
 from dentsim.reports import charts, content
 from dentsim.reports.compliance import compliance
+from dentsim.reports.group import practice_rows, practice_table
 from dentsim.reports.pdf import write_pdf
 from dentsim.reports.results import Results, Run, open_results, read_run
 from dentsim.reports.roi import (
@@ -119,6 +120,8 @@ def _run_report(
     page = content.roi_content(roi, results, scenario)
     kpis = band_kpis(results, runs)
     page.kpi_table = content.kpi_table(kpis)
+    if results.kind == "group":
+        page.practices = practice_table(practice_rows(results.root))
     audit = compliance(
         [(r.path, r) for r in runs], Path(rules_file) if rules_file is not None else None
     )
