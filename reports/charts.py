@@ -6,9 +6,11 @@ that depend only on the figure (no software tag), so the same input gives the sa
 
 from __future__ import annotations
 
+import calendar
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, cast
 
 import matplotlib
@@ -26,6 +28,7 @@ from dentsim.reports.results import kpi_estimate  # noqa: E402
 from dentsim.reports.roi import (  # noqa: E402
     USE_CASES,
     Roi,
+    Timeline,
 )
 from dentsim.reports.sweep import LOWER_IS_BETTER, Sweep  # noqa: E402
 from dentsim.results.stats import Estimate  # noqa: E402
@@ -41,6 +44,12 @@ AMBER = "#e0a526"
 RED = "#c8463d"
 GREEN_BAND = "#dcefdc"
 GRID = "#e4e7eb"
+
+# The smallest text a chart draws, in points. The HTML shows a chart at most as wide as its card,
+# about 460 px for the half-width charts (4.6 in wide) and 940 px for the others (8 to 9 in) at a
+# 1280 px window; 7.5 pt is then at least 10 px on screen (7.5 / 72 * 460 / 4.6 = 10.4).
+SMALL = 7.5
+HALF_WIDTH_IN = 4.6
 
 RC: dict[str, Any] = {
     "font.family": "DejaVu Sans",
@@ -59,6 +68,9 @@ RC: dict[str, Any] = {
     "xtick.color": INK,
     "ytick.color": INK,
     "legend.frameon": False,
+    "legend.fontsize": SMALL,
+    "xtick.labelsize": SMALL,
+    "ytick.labelsize": SMALL,
     "text.color": INK,
     "text.parse_math": False,  # "$" in dollar amounts and practice names is plain text
     "svg.hashsalt": "dentsim",
@@ -66,7 +78,7 @@ RC: dict[str, Any] = {
     "path.simplify": True,
 }
 
-# Healthy-programme bands (domain.md section 2): label, (scope, kpi), low, high, red line.
+# Healthy-programme bands (the dental-outreach benchmarks): label, (scope, kpi), low, high, red line.
 HEALTHY_BANDS: tuple[tuple[str, tuple[str, str], float, float, float | None], ...] = (
     ("Connect rate", ("overall", "connect_rate"), 0.35, 0.45, None),
     ("Opt-out rate", ("overall", "opt_out_rate"), 0.0, 0.015, 0.03),
@@ -130,18 +142,59 @@ def _thin_ticks(ax: Axes, labels: tuple[str, ...], every: int) -> None:
     ax.set_xticks(ticks, [labels[i] for i in ticks])
 
 
-def _month_ticks(ax: Axes, labels: tuple[str, ...]) -> None:
-    """'Jan\n2026', 'Feb', ...: the year only on the first month and on each January."""
+def _month_ticks(ax: Axes, labels: tuple[str, ...], starred: np.ndarray | None = None) -> None:
+    """'Jan\n2026', 'Feb', ...: the year only on the first month and on each January; a starred
+    month (partial) ends in '*'."""
     short = [
         lab.replace(" ", "\n") if i == 0 or lab.startswith("Jan") else lab.split(" ")[0]
         for i, lab in enumerate(labels)
     ]
-    ax.set_xticks(np.arange(len(labels)), short, fontsize=7.5)
+    if starred is not None:
+        short = [lab + ("*" if star else "") for lab, star in zip(short, starred, strict=True)]
+    ax.set_xticks(np.arange(len(labels)), short)
+
+
+def _legend_below(fig: Canvas, ncols: int) -> None:
+    """The legend under the chart, outside the axes, so it never covers a bar, a point or a tick."""
+    fig.legend(loc="outside lower center", ncols=ncols)
+
+
+def partial_months(tl: Timeline) -> np.ndarray:
+    """Per month of the run: True where the run holds only part of the calendar month."""
+    first_day = np.searchsorted(tl.day_month, np.arange(len(tl.month_labels)))
+    starts = [tl.start + timedelta(days=int(d)) for d in first_day]
+    full = np.array([calendar.monthrange(d.year, d.month)[1] for d in starts])
+    return np.asarray(tl.month_days < full)
+
+
+def _month_ticks_marked(ax: Axes, tl: Timeline) -> None:
+    """Month ticks, a partial month starred and the star explained under the axis."""
+    partial = partial_months(tl)
+    _month_ticks(ax, tl.month_labels, partial)
+    if partial.any():
+        days = ", ".join(
+            f"{tl.month_labels[m]}: {tl.month_days[m]} days" for m in np.flatnonzero(partial)
+        )
+        ax.set_xlabel(f"* part of the month simulated ({days})", fontsize=SMALL, color=MUTED)
 
 
 def _headroom(ax: Axes, factor: float = 1.22) -> None:
     low, high = ax.get_ylim()
     ax.set_ylim(low, high * factor)
+
+
+BAR = 0.6  # bar thickness, in slots
+
+
+def _min_slots(ax: Axes, n: int, axis: str, slots: int = 4) -> None:
+    """Room for at least `slots` bars (or groups), so one bar stays one bar wide instead of
+    filling the card; horizontal bars read top down."""
+    half = max(n, slots) / 2
+    mid = (n - 1) / 2
+    if axis == "x":
+        ax.set_xlim(mid - half, mid + half)
+    else:
+        ax.set_ylim(mid + half, mid - half)
 
 
 def _empty(ax: Axes, text: str) -> None:
@@ -164,11 +217,11 @@ def revenue_by_month(roi: Roi) -> Chart:
                error_kw={"ecolor": INK, "lw": 0.8, "capsize": 2})  # fmt: skip
         ax.bar(x + 0.2, realised.value, 0.4, yerr=_yerr(realised), color=TEAL,
                label="realised (patient came)", error_kw={"ecolor": INK, "lw": 0.8, "capsize": 2})  # fmt: skip
-        _month_ticks(ax, labels)
+        _month_ticks_marked(ax, roi.timeline)
         _usd_axis(ax)
-        _headroom(ax)
+        _headroom(ax, 1.05)
         ax.set_title("Revenue from visits the AI booked, by month")
-        ax.legend(loc="upper center", ncols=2)
+        _legend_below(fig, 2)
         ax.grid(axis="x", visible=False)
 
     return draw
@@ -183,7 +236,7 @@ def funnel(roi: Roi) -> Chart:
             return
         width = 0.27
         colors = (MUTED, BLUE, TEAL)
-        names = ("contacted", "answered a call", "booked / confirmed / checked in")
+        names = ("contacted", "answered a call", "booked, confirmed, checked in")
         for k in range(3):
             est = [roi[f"funnel:{uc}"] for uc in cases]
             values = np.array([float(e.value[k]) for e in est])
@@ -194,14 +247,16 @@ def funnel(roi: Roi) -> Chart:
             x = np.arange(len(cases)) + (k - 1) * width
             ax.bar(x, values, width * 0.95, color=colors[k], label=names[k], yerr=yerr,
                    error_kw={"ecolor": INK, "lw": 0.8, "capsize": 2})  # fmt: skip
-            if k == 2:  # the result bar carries its count
-                for xi, value in zip(x, values, strict=True):
-                    ax.text(xi, value, fmt.count(value), ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(np.arange(len(cases)), [SHORT_LABELS[uc] for uc in cases], fontsize=7)
-        ax.set_ylabel("patients (confirmations: visits)")
-        _headroom(ax, 1.3)
-        ax.set_title("From contact to result, by use case")
-        ax.legend(loc="upper left", fontsize=7.5, ncols=2)
+            if k == 2:  # the result bar carries its count, above its error bar
+                tops = values + (yerr[1] if yerr is not None else 0.0)
+                for xi, value, top in zip(x, values, tops, strict=True):
+                    ax.text(xi, top, fmt.count(value), ha="center", va="bottom", fontsize=SMALL)
+        ax.set_xticks(np.arange(len(cases)), [SHORT_LABELS[uc] for uc in cases])
+        _min_slots(ax, len(cases), "x")
+        ax.set_ylabel("patients")
+        _headroom(ax, 1.12)
+        ax.set_title("From contact to result")
+        _legend_below(fig, 2)
         ax.grid(axis="x", visible=False)
 
     return draw
@@ -220,7 +275,7 @@ def kpi_bands(kpis: dict[str, Any]) -> Chart:
             ax.axvspan(low, high, color=GREEN_BAND, zorder=0)
             if red is not None:
                 ax.axvline(red, color=RED, lw=1.2, ls="--")
-                ax.text(red, 0.95, " 3 % red line", color=RED, fontsize=7, va="top",
+                ax.text(red, 0.95, " 3 % red line", color=RED, fontsize=SMALL, va="top",
                         transform=ax.get_xaxis_transform())  # fmt: skip
             ax.set_xlim(0, right)
             ax.set_ylim(-1, 1)
@@ -228,11 +283,10 @@ def kpi_bands(kpis: dict[str, Any]) -> Chart:
             ax.grid(False)
             ax.spines["left"].set_visible(False)
             _pct_axis(ax, "x", 1 if right < 0.1 else 0)
-            ax.tick_params(axis="x", labelsize=7.5)
-            ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
+            ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
             band = f"healthy {_pct0(low)}-{_pct0(high)}" if low else f"healthy below {_pct0(high)}"
             if value is None:
-                ax.set_title(f"{label}: no contacts", fontsize=8.5, loc="left")
+                ax.set_title(f"{label}: no contacts", fontsize=SMALL + 0.5, loc="left")
                 continue
             inside = low <= value <= high
             color = TEAL if inside else (RED if red is not None and value > red else AMBER)
@@ -241,7 +295,7 @@ def kpi_bands(kpis: dict[str, Any]) -> Chart:
                 xerr = [[max(value - lo, 0)], [max(hi - value, 0)]]
             ax.errorbar([value], [0], xerr=xerr, fmt="o", ms=8, color=color, ecolor=INK,
                         capsize=3, lw=1)  # fmt: skip
-            ax.set_title(f"{label}: {fmt.pct(value)}  ({band})", fontsize=8.5, loc="left",
+            ax.set_title(f"{label}: {fmt.pct(value)}  ({band})", fontsize=SMALL + 0.5, loc="left",
                          fontweight="normal")  # fmt: skip
 
     return draw
@@ -253,20 +307,27 @@ def optout_trend(roi: Roi) -> Chart:
         labels = roi.timeline.month_labels
         x = np.arange(len(labels))
         est = roi["hard_optout_rate_by_month"]
-        value = np.asarray(est.value, np.float64)
+        # a month the run barely touches has too few contacts for a rate: left out
+        short = roi.timeline.month_days < 15
+        value = np.where(short, np.nan, np.asarray(est.value, np.float64))
         top = max(0.042, float(np.nanmax(value)) * 1.3 if np.isfinite(value).any() else 0.0)
         if est.high is not None and np.isfinite(est.high).any():
             top = max(top, float(np.nanmax(est.high)) * 1.05)
         ax.axhspan(0, 0.015, color=GREEN_BAND, zorder=0, label="healthy (below 1.5 %)")
         ax.axhline(0.03, color=RED, lw=1.2, ls="--", label="3 % red line")
         if est.low is not None and est.high is not None:
-            ax.fill_between(x, est.low, est.high, color=BLUE, alpha=0.18, lw=0)
+            low = np.where(short, np.nan, np.asarray(est.low, np.float64))
+            high = np.where(short, np.nan, np.asarray(est.high, np.float64))
+            ax.fill_between(x, low, high, color=BLUE, alpha=0.18, lw=0)
         ax.plot(x, value, "o-", color=BLUE, lw=1.6, ms=4, label="opted out")
         ax.set_ylim(0, top)
         _month_ticks(ax, labels)
+        if short.any():
+            left_out = ", ".join(labels[m] for m in np.flatnonzero(short))
+            ax.set_xlabel(f"left out, under 15 days simulated: {left_out}", color=MUTED)
         _pct_axis(ax, "y", 1)
-        ax.set_title("Opt-outs per patient contacted, by month")
-        ax.legend(loc="upper center", fontsize=7, ncols=3)
+        ax.set_title("Opt-outs per patient contacted")
+        _legend_below(fig, 2)
 
     return draw
 
@@ -279,12 +340,11 @@ def contacts_by_week(roi: Roi) -> Chart:
         voice, sms = roi["voice_by_week"].value, roi["sms_by_week"].value
         ax.bar(x, voice, 0.85, color=BLUE, label="calls")
         ax.bar(x, sms, 0.85, bottom=voice, color=AMBER, label="texts")
-        _thin_ticks(ax, labels, max(1, -(-len(labels) // 6)))
-        ax.tick_params(axis="x", labelsize=7.5)
-        _headroom(ax, 1.12)
+        _thin_ticks(ax, labels, max(1, -(-len(labels) // 4)))
+        _headroom(ax, 1.05)
         ax.set_ylabel("contacts per week")
         ax.set_title("Contacts per week, by channel")
-        ax.legend(loc="upper right", ncols=2)
+        _legend_below(fig, 2)
         ax.grid(axis="x", visible=False)
 
     return draw
@@ -293,7 +353,11 @@ def contacts_by_week(roi: Roi) -> Chart:
 # ----------------------------------------------------------------------------- compliance charts
 
 
-def contacts_by_hour(c: Compliance) -> Chart:
+def contacts_by_hour(c: Compliance, per_run: bool = False) -> Chart:
+    """Contacts by the patient's local hour; `per_run`: the mean of the runs (replications of
+    one practice), as the report's other charts show them, not their sum."""
+    counts = c.contacts_by_hour / max(c.n_runs, 1) if per_run else c.contacts_by_hour
+
     def draw(fig: Canvas) -> None:
         ax = fig.subplots()
         start, end = c.window_h
@@ -302,16 +366,16 @@ def contacts_by_hour(c: Compliance) -> Chart:
                    label=f"permitted {_hhmm(start)}-{_hhmm(end)}")  # fmt: skip
         for edge in (start, end):
             ax.axvline(edge, color=TEAL, lw=1.2, ls="--")
-        ax.bar(hours + 0.05, c.contacts_by_hour[0], 0.9, align="edge", color=BLUE, label="calls")
-        ax.bar(hours + 0.05, c.contacts_by_hour[1], 0.9, align="edge", bottom=c.contacts_by_hour[0],
+        ax.bar(hours + 0.05, counts[0], 0.9, align="edge", color=BLUE, label="calls")
+        ax.bar(hours + 0.05, counts[1], 0.9, align="edge", bottom=counts[0],
                color=AMBER, label="texts")  # fmt: skip
         ax.set_xlim(0, 24)
-        ax.set_xticks(np.arange(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=7.5)
-        _headroom(ax, 1.1)
+        ax.set_xticks(np.arange(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)])
+        _headroom(ax, 1.05)
         ax.set_xlabel("hour of the day where the patient lives")
-        ax.set_ylabel("contacts")
+        ax.set_ylabel("contacts, mean per replication" if per_run else "contacts")
         ax.set_title("When the contacts landed, in the patient's local time")
-        ax.legend(loc="upper left", fontsize=7.5)
+        _legend_below(fig, 4)
         ax.grid(axis="x", visible=False)
 
     return draw
@@ -329,11 +393,11 @@ def violations_by_rule(c: Compliance) -> Chart:
             _empty(ax, "no violations")
             return
         y = np.arange(len(rows))
-        ax.barh(y, [r.violations for r in rows], color=RED)
+        ax.barh(y, [r.violations for r in rows], BAR, color=RED)
         for i, r in enumerate(rows):
-            ax.text(r.violations, i, f" {r.violations:,}", va="center", fontsize=7.5)
-        ax.set_yticks(y, [r.rule_id for r in rows], fontsize=7.5)
-        ax.invert_yaxis()
+            ax.text(r.violations, i, f" {r.violations:,}", va="center", fontsize=SMALL)
+        ax.set_yticks(y, [r.rule_id for r in rows])
+        _min_slots(ax, len(rows), "y")
         ax.set_xlabel("contacts that broke the rule")
         ax.set_title("Violations by rule")
         ax.grid(axis="y", visible=False)
@@ -351,13 +415,13 @@ def deferrals_by_rule(c: Compliance) -> Chart:
         y = np.arange(len(rows))
         deferred = np.array([r.deferred for r in rows], np.float64)
         dropped = np.array([r.dropped for r in rows], np.float64)
-        ax.barh(y, deferred, color=AMBER, label="deferred (sent later)")
-        ax.barh(y, dropped, left=deferred, color=RED, label="dropped (never sent)")
-        ax.set_yticks(y, [r.rule_id for r in rows], fontsize=7.5)
-        ax.invert_yaxis()
+        ax.barh(y, deferred, BAR, color=AMBER, label="deferred (sent later)")
+        ax.barh(y, dropped, BAR, left=deferred, color=RED, label="dropped (never sent)")
+        ax.set_yticks(y, [r.rule_id for r in rows])
+        _min_slots(ax, len(rows), "y")
         ax.set_xlabel("contacts held back by the compliance gate")
         ax.set_title("What compliance cost: contacts deferred or dropped, by rule")
-        ax.legend(loc="lower right", fontsize=7.5)
+        _legend_below(fig, 2)
         ax.grid(axis="y", visible=False)
 
     return draw
@@ -391,8 +455,6 @@ def pareto(s: Sweep) -> Chart:
             ax.errorbar([o.mean], [b.mean], xerr=xerr, yerr=yerr, fmt="o",
                         ms=9 if on_front else 6, color=_variant_color(s, name),
                         ecolor=GRID if not on_front else TEAL, capsize=2, lw=1, zorder=3)  # fmt: skip
-            ax.annotate(name + ("  (base)" if name == s.base else ""), (o.mean, b.mean),
-                        xytext=(6, 5), textcoords="offset points", fontsize=7.5)  # fmt: skip
         if not points:
             _empty(ax, "no bookings or opt-out rate in summary.parquet")
             return
@@ -404,15 +466,39 @@ def pareto(s: Sweep) -> Chart:
         if front:
             fx, fy = zip(*front, strict=True)
             ax.plot(fx, fy, "-", color=TEAL, lw=2, alpha=0.6, label="Pareto front", zorder=2)
-            ax.legend(loc="lower right", fontsize=7.5)
+            _legend_below(fig, 1)
         ax.axvline(0.015, color=TEAL, lw=0.8, ls=":")
         ax.axvline(0.03, color=RED, lw=1, ls="--")
         _pct_axis(ax, "x", 1)
+        named = [(n + (" (base)" if n == s.base else ""), o.mean, b.mean) for n, o, b in points]
+        _side_labels(fig, ax, [(n, float(x or 0.0), float(y or 0.0)) for n, x, y in named])
         ax.set_xlabel("opt-out rate (lower is better)")
         ax.set_ylabel("bookings per year (higher is better)")
         ax.set_title("Bookings against opt-outs: the Pareto front")
 
     return draw
+
+
+def _side_labels(fig: Canvas, ax: Axes, points: list[tuple[str, float, float]]) -> None:
+    """Each point's name in a column right of the axes, in the order of the points' heights and
+    joined to its point by a thin line: however close the points, no two names overlap."""
+    low, high = ax.get_ylim()
+    axes_height_in = fig.bbox.height / fig.dpi * 0.75
+    gap = SMALL * 1.6 / 72 / axes_height_in  # one line of text, as a fraction of the axes
+    order = sorted(points, key=lambda p: (-p[2], p[0]))
+    placed: list[float] = []
+    for _, _, y in order:  # top down, each name at least a line below the one above
+        at = min((y - low) / (high - low), 1.0)
+        placed.append(min(at, placed[-1] - gap) if placed else at)
+    floor = 0.0
+    for i in reversed(range(len(placed))):  # and none below the axes: push up from the bottom
+        placed[i] = max(placed[i], floor)
+        floor = placed[i] + gap
+    for (name, x, y), at in zip(order, placed, strict=True):
+        ax.annotate(name, (x, y), xytext=(1.03, at), textcoords="axes fraction", va="center",
+                    fontsize=SMALL, annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": MUTED, "lw": 0.5,
+                                "shrinkA": 2, "shrinkB": 4})  # fmt: skip
 
 
 def kpis_by_variant_grid(s: Sweep) -> tuple[int, int]:
@@ -443,13 +529,12 @@ def kpis_by_variant(s: Sweep) -> Chart:
                     xerr = [[c.mean - c.low], [c.high - c.mean]]
                 ax.errorbar([c.mean], [i], xerr=xerr, fmt="o", color=_variant_color(s, name),
                             ecolor=INK, capsize=2, lw=1, ms=5)  # fmt: skip
-            ax.set_yticks(y, list(s.variants), fontsize=7.5)
+            ax.set_yticks(y, list(s.variants))
             ax.set_ylim(len(s.variants) - 0.5, -0.5)
             ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _, f=f: f(x)))
             ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
-            ax.tick_params(axis="x", labelsize=7)
             better = "lower is better" if key in LOWER_IS_BETTER else "higher is better"
-            ax.set_title(f"{key.replace('_', ' ')}\n({better})", fontsize=8.5)
+            ax.set_title(f"{key.replace('_', ' ')}\n({better})", fontsize=SMALL + 1)
             ax.grid(axis="y", visible=False)
         for ax in axes[len(s.kpis) :]:
             ax.set_visible(False)

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from dentsim.compliance.audit import Example, audit_run, local_seconds
 from dentsim.compliance.rules import RuleSet, load_rules
 from dentsim.reports.results import Run, seconds
+from dentsim.reports.rule_words import rule_sentence
 
 MAX_EXAMPLES = 5
 
@@ -43,7 +44,9 @@ class Compliance:
     n_runs: int = 0
     contacts_checked: int = 0
     patients: int = 0
-    opt_outs: int = 0
+    opt_outs: int = 0  # opt-out requests the audit judged (hard and soft, rows and outcomes)
+    hard_opt_outs: int = 0  # rows of optouts.parquet of each kind
+    soft_opt_outs: int = 0
     rules: list[RuleRow] = field(default_factory=list)
     examples: list[Example] = field(default_factory=list)
     deferrals: list[DeferralRow] = field(default_factory=list)
@@ -71,6 +74,8 @@ def compliance(runs: list[tuple[Path, Run]], rules_file: Path | None = None) -> 
         out.contacts_checked += report.contacts_checked
         out.patients += report.patients
         out.opt_outs += report.opt_outs
+        out.hard_opt_outs += _rows_of_kind(run, "hard")
+        out.soft_opt_outs += _rows_of_kind(run, "soft")
         for r in report.results:
             checked[r.rule_id] = checked.get(r.rule_id, 0) + r.checked
             violated[r.rule_id] = violated.get(r.rule_id, 0) + r.violations
@@ -94,11 +99,16 @@ def compliance(runs: list[tuple[Path, Run]], rules_file: Path | None = None) -> 
     return out
 
 
+def _rows_of_kind(run: Run, kind: str) -> int:
+    kinds = run.tables["optouts"]["kind"]
+    return int(pc.sum(pc.equal(kinds, kind)).as_py() or 0) if len(kinds) else 0
+
+
 def _rule_rows(rules: RuleSet, checked: dict[str, int], violated: dict[str, int]) -> list[RuleRow]:
     return [
         RuleRow(
             rule_id,
-            rule.statement,
+            rule_sentence(rule_id, rule),
             rule.source,
             rule.enabled,
             checked.get(rule_id, 0),

@@ -13,7 +13,8 @@ from dentsim.reports import fmt
 from dentsim.reports.compliance import Compliance
 from dentsim.reports.results import Results, kpi_estimate
 from dentsim.reports.roi import BOOKING_USE_CASES, USE_CASE_LABELS, Roi
-from dentsim.reports.sweep import LOWER_IS_BETTER, Sweep
+from dentsim.reports.sweep import LOWER_IS_BETTER, ROI_KEYS, Sweep, VariantOutcome
+from dentsim.reports.sweep import Cell as SweepCell
 
 KPI_TABLE_KEYS = (
     "attempts",
@@ -61,6 +62,7 @@ class Content:
     kpi_table: dict[str, Any] | None = None
     compliance: dict[str, Any] | None = None
     sweep: dict[str, Any] | None = None
+    practices: dict[str, Any] | None = None  # a group's per-practice table (reports/group.py)
 
 
 def _est(roi: Roi, key: str, f: fmt.Formatter) -> str:
@@ -327,11 +329,23 @@ def compliance_content(
         for e in c.examples
     ]
     start, end = c.window_h
+    # a replicated run is one practice: its patients, and its contacts per hour, per replication
+    per_run = noun == "replications" and c.n_runs > 1
+    patients = (
+        ("Patients (each replication)", f"{round(c.patients / c.n_runs):,}")
+        if per_run
+        else ("Patients", f"{c.patients:,}")
+    )
+    mean = f", mean of {c.n_runs} replications" if per_run else ""
+    outcome_only = c.opt_outs - c.hard_opt_outs - c.soft_opt_outs
+    unrecorded = (
+        f", and {outcome_only:,} that only a contact's outcome records" if outcome_only else ""
+    )
     figures = {
         "contacts_by_hour": Figure(
             "contacts_by_hour",
             "Histogram of contacts by the patient's local hour, with the permitted window",
-            f"Contacts by hour of the day where the patient lives; the green band is the "
+            f"Contacts by hour of the day where the patient lives{mean}; the green band is the "
             f"federal window ({start:02.0f}:00-{end:02.0f}:00).",
             (
                 "Local time of the patient's address. The audit also checks the time zone of "
@@ -357,10 +371,17 @@ def compliance_content(
         "ok": violations == 0,
         "facts": [
             ("Contacts checked", f"{c.contacts_checked:,}"),
-            ("Patients", f"{c.patients:,}"),
-            ("Opt-outs honoured", f"{c.opt_outs:,}"),
+            patients,
+            ("Opt-out requests honoured", f"{c.opt_outs:,}"),
             ("Rules judged", f"{sum(r.enabled for r in c.rules)} of {len(c.rules)}"),
         ],
+        "optouts_note": (
+            f"Opt-out requests honoured counts every request the audit followed to make sure no "
+            f"contact came after it: {c.hard_opt_outs:,} hard (stop for good) and "
+            f"{c.soft_opt_outs:,} soft (a pause), each request once, as recorded{unrecorded}. The KPI "
+            "table's opt-outs count patients instead: the patients contacted who opted out, "
+            "hard and soft apart, each patient once."
+        ),
         "rules": rules,
         "deferrals": deferrals,
         "cost": cost,
@@ -370,37 +391,73 @@ def compliance_content(
     return page, figures
 
 
-def sweep_content(s: Sweep, results: Results) -> Content:
+KPI_WORDS = {
+    "bookings": "Bookings",
+    "conversion": "Conversion",
+    "connect_rate": "Connect rate",
+    "opt_out_rate": "Opt-out rate",
+    "realised_revenue": "Realised revenue",
+    "attempts": "Contacts",
+    "beyond_manual_usd": "Recovered revenue",
+    "cost_usd": "AI cost",
+    "net_return_usd": "Net return",
+}
+
+
+def _sweep_cell(c: SweepCell, key: str, is_base: bool) -> dict[str, Any]:
+    """A comparison cell: the mean, its interval, and the paired difference from the base with
+    its interval, each on a line of its own so the columns stay narrow."""
+    f = fmt.usd if key.endswith("_usd") else fmt.kpi(key)
+    d = fmt.signed(fmt.points if f is fmt.pct else f)
+    cell: dict[str, Any] = {
+        "value": "-" if c.mean is None else f(c.mean),
+        "ci": "" if c.low is None or c.high is None else f"{f(c.low)} to {f(c.high)}",
+        "diff": "",
+        "diff_ci": "",
+        "better": None,
+        "bad": False,
+    }
+    if is_base or c.diff is None:
+        return cell
+    cell["diff"] = d(c.diff)
+    if c.diff_low is not None and c.diff_high is not None:
+        cell["diff_ci"] = f"{d(c.diff_low)} to {d(c.diff_high)}"
+        if c.diff_low > 0 or c.diff_high < 0:
+            cell["better"] = (c.diff_low > 0) != (key in LOWER_IS_BETTER)
+    return cell
+
+
+def _better_word(key: str) -> str:
+    return "lower is better" if key in LOWER_IS_BETTER else "higher is better"
+
+
+def sweep_content(
+    s: Sweep, results: Results, outcomes: dict[str, VariantOutcome] | None = None
+) -> Content:
+    """The comparison: what each variant changes, its KPIs, and (from its practice-years) its
+    ROI and audit, each against the base with a paired interval."""
+    outcomes = outcomes or {}
     base = s.base or "-"
-    rows = []
+    kpis = [k for k in s.kpis if not (outcomes and k == "realised_revenue")]
+    rows, money = [], []
     for name in s.variants:
-        cells = []
-        for key in s.kpis:
-            c = s.cell(name, key)
-            f = fmt.kpi(key)
-            value = "-" if c.mean is None else f(c.mean)
-            ci = "" if c.low is None or c.high is None else f"{f(c.low)} to {f(c.high)}"
-            diff = ""
-            better = None
-            d = fmt.signed(fmt.points if f is fmt.pct else f)
-            if name != s.base and c.diff is not None:
-                diff = d(c.diff)
-                if c.diff_low is not None and c.diff_high is not None:
-                    diff += f" ({d(c.diff_low)} to {d(c.diff_high)})"
-                    if c.diff_low > 0 or c.diff_high < 0:
-                        up = c.diff_low > 0
-                        better = up != (key in LOWER_IS_BETTER)
-            cells.append({"value": value, "ci": ci, "diff": diff, "better": better})
-        overrides = s.overrides.get(name) or {}
-        rows.append(
-            {
-                "variant": name,
-                "is_base": name == s.base,
-                "on_front": name in s.pareto,
-                "overrides": ", ".join(f"{k} = {v}" for k, v in overrides.items()) or "(none)",
-                "cells": cells,
-            }
-        )
+        is_base = name == s.base
+        head = {
+            "variant": name,
+            "is_base": is_base,
+            "on_front": name in s.pareto,
+            "overrides": s.override_words(name),
+        }
+        cells = [_sweep_cell(s.cell(name, k), k, is_base) for k in kpis]
+        rows.append(head | {"cells": cells})
+        outcome = outcomes.get(name)
+        if outcome is not None:
+            cells = [_sweep_cell(outcome.cells[k], k, is_base) for k in ROI_KEYS]
+            contacts = f"in {outcome.contacts_checked:,} contacts"
+            cells.append({"value": f"{outcome.violations:,}", "ci": contacts, "diff": "",
+                          "diff_ci": "", "better": None, "bad": outcome.violations > 0})  # fmt: skip
+            money.append(head | {"cells": cells})
+    n_rep = f"{s.replications} replications each" if s.replications else "replications"
     figures = {
         "pareto": Figure(
             "pareto",
@@ -416,25 +473,57 @@ def sweep_content(s: Sweep, results: Results) -> Content:
             "the base variant, green the variants on the Pareto front.",
         ),
     }
-    n_rep = f"{s.replications} replications each" if s.replications else "replications"
+    violations = sum(o.violations for o in outcomes.values())
+    checked = sum(o.contacts_checked for o in outcomes.values())
+    facts = [
+        ("Variants", str(len(s.variants))),
+        ("Replications per variant", str(s.replications or "?")),
+        ("Base variant", base),
+        ("On the Pareto front", ", ".join(s.pareto) or "-"),
+    ]
+    if outcomes:
+        facts.append(("Compliance audit", f"{violations:,} violations in {checked:,} contacts"))
+    missing = [v for v in s.variants if v not in outcomes]
+    money_note = (
+        "Recovered revenue (beyond what calling by hand would have brought), AI cost and net "
+        "return are each variant's ROI, as the ROI page of a run computes it, averaged over its "
+        "replications; violations are the independent audit's, summed over them."
+    )
+    if not outcomes:
+        money_note = (
+            "This sweep directory holds none of its variants' practice-years (variants/NAME/rNNN/), "
+            "so the ROI and the audit per variant are not shown."
+        )
+    elif missing:
+        money_note += f" No practice-years found for {', '.join(missing)}."
     return Content(
         title="Strategy comparison",
         subtitle=f"{len(s.variants)} variants, {n_rep}, paired against the base variant '{base}'",
-        facts=[
-            ("Variants", str(len(s.variants))),
-            ("Replications per variant", str(s.replications or "?")),
-            ("Base variant", base),
-            ("On the Pareto front", ", ".join(s.pareto) or "-"),
-        ],
+        facts=facts,
         figures=figures,
         sweep={
-            "kpis": [k.replace("_", " ") for k in s.kpis],
+            "kpis": [k.replace("_", " ") for k in kpis],
+            "columns": [(KPI_WORDS.get(k, k.replace("_", " ")), _better_word(k)) for k in kpis],
             "rows": rows,
+            "money_columns": [(KPI_WORDS[k], _better_word(k)) for k in ROI_KEYS]
+            + [("Violations", "the audit, all replications")],
+            "money": money,
+            "money_note": money_note,
+            "settings": [
+                {
+                    "label": st.label,
+                    "key": st.key,
+                    "base": st.base,
+                    "changes": "; ".join(f"{v}: {w}" for v, w in st.values.items()),
+                }
+                for st in s.settings
+            ],
             "base": base,
             "note": (
                 "Differences are paired: each replication of a variant runs on the same patients "
                 "and seeds as the base's, so a difference whose interval excludes zero is real "
-                "(green: better, red: worse)."
+                "(green: better, red: worse). In each cell: the mean, its 95 % interval, then "
+                "the difference from the base and its interval."
             ),
         },
     )

@@ -13,9 +13,11 @@ from typing import Any
 
 import jinja2
 
+from dentsim.errors import InputError
 from dentsim.files import check_output_dir
 from dentsim.reports import charts, content
 from dentsim.reports.compliance import compliance
+from dentsim.reports.group import practice_rows, practice_table
 from dentsim.reports.pdf import write_pdf
 from dentsim.reports.results import Results, Run, open_results, read_run
 from dentsim.reports.roi import (
@@ -27,15 +29,15 @@ from dentsim.reports.roi import (
     timeline,
     unit_values,
 )
-from dentsim.reports.sweep import read_sweep
+from dentsim.reports.sweep import read_sweep, variant_outcomes
 from dentsim.results.pooling import pooled_kpis, pooling_extras
 
 CHART_SIZE_IN = {
     "revenue_by_month": (8.0, 3.6),
-    "funnel": (6.4, 4.2),
-    "kpi_bands": (6.4, 4.2),
-    "optout_trend": (6.4, 4.2),
-    "contacts_by_week": (6.4, 4.2),
+    "funnel": (4.6, 3.6),  # half a card wide: see charts.SMALL
+    "kpi_bands": (4.6, 3.6),  # half a card wide: see charts.SMALL
+    "optout_trend": (4.6, 3.6),  # half a card wide: see charts.SMALL
+    "contacts_by_week": (4.6, 3.6),  # half a card wide: see charts.SMALL
     "contacts_by_hour": (8.0, 3.6),
     "violations_by_rule": (8.0, 3.6),
     "deferrals_by_rule": (8.0, 3.0),
@@ -64,7 +66,7 @@ def build_report(
     target = Path(out_dir) if out_dir is not None else results.root / "report"
     check_output_dir(target)  # before any work
     if results.kind == "sweep":
-        page, draws, headline = _sweep_report(results)
+        page, draws, headline = _sweep_report(results, inputs, roi_file, rules_file)
     else:
         page, draws, headline = _run_report(results, inputs, rules_file)
     sizes = dict(CHART_SIZE_IN)
@@ -118,6 +120,8 @@ def _run_report(
     page = content.roi_content(roi, results, scenario)
     kpis = band_kpis(results, runs)
     page.kpi_table = content.kpi_table(kpis)
+    if results.kind == "group":
+        page.practices = practice_table(practice_rows(results.root))
     audit = compliance(
         [(r.path, r) for r in runs], Path(rules_file) if rules_file is not None else None
     )
@@ -130,7 +134,7 @@ def _run_report(
         "kpi_bands": charts.kpi_bands(kpis),
         "optout_trend": charts.optout_trend(roi),
         "contacts_by_week": charts.contacts_by_week(roi),
-        "contacts_by_hour": charts.contacts_by_hour(audit),
+        "contacts_by_hour": charts.contacts_by_hour(audit, per_run=results.kind == "replicated"),
     }
     if "violations_by_rule" in page.figures:
         draws["violations_by_rule"] = charts.violations_by_rule(audit)
@@ -167,14 +171,30 @@ def band_kpis(results: Results, runs: list[Run]) -> dict[str, Any]:
     return pooled_kpis({"kpis": r.kpis, "extras": pooling_extras(r.tables)} for r in runs)
 
 
-def _sweep_report(results: Results) -> tuple[content.Content, dict[str, charts.Chart], str]:
-    sweep = read_sweep(results.root, results.manifest)
-    page = content.sweep_content(sweep, results)
+def _sweep_report(
+    results: Results,
+    inputs: RoiInputs,
+    roi_file: Path | str | None,
+    rules_file: Path | str | None,
+) -> tuple[content.Content, dict[str, charts.Chart], str]:
+    sweep = read_sweep(results.root, results.manifest, results)
+    if roi_file is not None and not any(sweep.run_dirs.values()):
+        raise InputError(
+            f"{results.root}: --roi needs the variants' practice-years (variants/NAME/rNNN/), "
+            "and this sweep directory holds none"
+        )
+    rules = Path(rules_file) if rules_file is not None else None
+    outcomes = variant_outcomes(sweep, inputs, rules)
+    page = content.sweep_content(sweep, results, outcomes)
     assert page.sweep is not None
     page.sweep["kpis_height_in"] = charts.kpis_by_variant_height_in(sweep)
     draws = {"pareto": charts.pareto(sweep), "kpis_by_variant": charts.kpis_by_variant(sweep)}
     front = ", ".join(sweep.pareto) or "none"
-    return page, draws, f"{len(sweep.variants)} variants; Pareto front: {front}"
+    headline = f"{len(sweep.variants)} variants; Pareto front: {front}"
+    if outcomes:
+        violations = sum(o.violations for o in outcomes.values())
+        headline += f"; {violations:,} violations"
+    return page, draws, headline
 
 
 def render_html(page: content.Content, images: dict[str, bytes], source: str) -> str:

@@ -69,7 +69,11 @@ class PopulationConfig(Strict):
 
 class TelephonyConfig(Strict):
     lines: PositiveInt = Field(4, description="Concurrent outbound voice lines")
-    caller_id: Literal["practice_main", "unknown"] = "practice_main"
+    caller_id: Literal["practice_main", "unknown"] = Field(
+        "practice_main",
+        description="practice_main: the practice's own number; unknown: a number patients "
+        "do not know",
+    )
     p_answer_by_hour: dict[Annotated[int, Field(ge=0, le=23)], Probability] = Field(
         min_length=1,
         description="Probability a dial is answered by a person, by patient-local hour "

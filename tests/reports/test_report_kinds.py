@@ -108,3 +108,39 @@ def test_a_sweep_reads_the_pareto_front_from_an_object_and_the_named_base(tmp_pa
     sweep = read_sweep(root, manifest)
     assert sweep.pareto == ("best_hour",)
     assert sweep.base == "base"
+
+
+def test_a_group_report_has_a_row_per_practice_with_its_own_figures(group_dir, tmp_path):
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "grp"
+    shutil.copytree(group_dir, root)
+    names = ["Crown & Bridge <Dental>", "Bill's Smiles"]
+    pq.write_table(
+        pa.table({"practice_id": pa.array([0, 1], pa.int32()), "name": names,
+                  "state": ["CA", "TX"], "tz": ["America/Los_Angeles", "America/Chicago"],
+                  "patients": pa.array([300, 300], pa.int32())}),
+        root / "practices.parquet",
+    )  # fmt: skip
+    html = build_report(root, tmp_path / "out").html.read_text()
+    table = html.split('<section id="practices">', 1)[1].split("</table>", 1)[0]
+    assert "Crown &amp; Bridge &lt;Dental&gt;" in table and "Bill&#39;s Smiles" in table
+    kpis = json.loads((root / "practices" / "p00000" / "kpis.json").read_text())["overall"]
+    rows = re.findall(r"<tr><td>(.*?)</tr>", table, re.S)
+    assert len(rows) == 2
+    for row in rows:
+        cells = re.findall(r">([^<>]*)</td>", "<td>" + row)
+        assert f"{kpis['attempts']:,}" in cells and f"{kpis['bookings']:,}" in cells
+
+
+def test_the_practice_table_takes_rows_and_extra_columns():
+    from dentsim.reports import fmt
+    from dentsim.reports.group import PRACTICE_TABLE_COLUMNS, Column, practice_table
+
+    rows = [{"name": "A", "attempts": 1200, "net_usd": 5400.4}, {"name": "B", "attempts": 10}]
+    table = practice_table(rows, (*PRACTICE_TABLE_COLUMNS, Column("net_usd", "Net", fmt.usd)))
+    assert table["columns"] == [("Practice", False), ("Contacts", True), ("Net", True)]
+    assert table["rows"] == [["A", "1,200", "$5,400"], ["B", "10", "-"]]

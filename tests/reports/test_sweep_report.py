@@ -1,0 +1,137 @@
+"""A sweep's report: each variant's ROI and audit from its practice-years, overrides in words,
+a comparison that reads at a glance. The sweep here is real (a tiny one, run by `dentsim sweep`)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from dentsim.cli import main
+from dentsim.reports.report import build_report
+from dentsim.reports.sweep import describe_key
+from dentsim.scenario import Scenario
+from tests.conftest import small
+from tests.experiments.conftest import write_sweep
+
+SWEEP_TEXT = """\
+name: tiny_sweep
+base: tiny.yaml
+replications: 2
+variants:
+  - name: unknown_caller_id
+    overrides:
+      telephony.caller_id: unknown
+grid:
+  strategy.combine: [false]
+"""
+
+
+@pytest.fixture(scope="module")
+def real_sweep(baseline: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three variants (base, unknown caller ID, no combining) times two replications."""
+    folder = tmp_path_factory.mktemp("real_sweep")
+    sweep_file = write_sweep(folder, small(baseline, population__patients=150, days=60), SWEEP_TEXT)
+    out = folder / "out"
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    return out
+
+
+def money_rows(html: str) -> dict[str, list[str]]:
+    """The 'Return and compliance' table: variant -> the first line of each cell."""
+    section = html.split("<h3>Return and compliance</h3>", 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for row in re.findall(r"<tr><td><strong>(.*?)</strong>(.*?)</tr>", section, re.S):
+        cells = re.findall(r'<td class="num[^"]*">([^<]*)', row[1])
+        rows[unescape(row[0])] = cells
+    return rows
+
+
+def usd(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+def test_a_sweep_report_shows_each_variants_return_with_the_roi_file(real_sweep, tmp_path):
+    free = tmp_path / "free.yaml"
+    free.write_text("ai:\n  platform_fee_monthly_usd: 0\n")
+    dear = tmp_path / "dear.yaml"
+    dear.write_text("ai:\n  platform_fee_monthly_usd: 1000\n")
+    cheap = money_rows(build_report(real_sweep, tmp_path / "a", roi_file=free).html.read_text())
+    costly = money_rows(build_report(real_sweep, tmp_path / "b", roi_file=dear).html.read_text())
+    assert set(cheap) == {"base", "unknown_caller_id", "combine=false"}
+    for variant, cells in cheap.items():
+        recovered, cost, net, violations = cells
+        assert usd(recovered) > 0
+        assert usd(net) == pytest.approx(usd(recovered) - usd(cost), abs=1.5)
+        # 60 days are two months of service: the fee is billed twice in every replication
+        assert usd(costly[variant][1]) - usd(cost) == pytest.approx(2000, abs=1)
+        assert costly[variant][0] == recovered
+        assert violations == "0"
+
+
+def test_a_sweep_report_says_what_each_variant_changes_in_words(real_sweep, tmp_path):
+    html = unescape(build_report(real_sweep, tmp_path).html.read_text())
+    assert "Caller ID: a number patients do not know" in html
+    assert "One contact for use cases due the same week and for a shared phone: off" in html
+    assert "= False" not in html and "caller_id = unknown" not in html
+    # the settings table names the key once, for whoever edits the sweep file
+    assert html.count("<code>strategy.combine</code>") == 1
+    assert "the practice's own number" in html  # the base's caller ID
+
+
+def test_the_sweeps_heading_appears_once(real_sweep, tmp_path):
+    html = build_report(real_sweep, tmp_path).html.read_text()
+    headings = re.findall(r"<h[1-3][^>]*>(.*?)</h[1-3]>", html)
+    assert headings.count("Strategy comparison") == 1
+    assert len(headings) == len(set(headings))
+
+
+def test_the_comparison_cells_keep_each_figure_on_a_short_line(real_sweep, tmp_path):
+    """Narrow columns: a difference and its interval are separate lines, so no cell line is
+    wider than about 20 characters and six columns fit a 1,000 px page."""
+    html = build_report(real_sweep, tmp_path).html.read_text()
+    for table in re.findall(r'<table class="small comparison">(.*?)</table>', html, re.S):
+        header = re.findall(r"<th[ >]", table)
+        assert len(header) <= 6
+        for cell in re.findall(r'<td class="num[^"]*">(.*?)</td>', table, re.S):
+            lines = re.split(r"<span[^>]*>|</span>", cell)
+            assert max(len(unescape(line)) for line in lines) <= 24, cell
+
+
+def test_roi_on_a_sweep_without_its_practice_years_is_refused(sweep_dir, tmp_path, capsys):
+    roi = tmp_path / "roi.yaml"
+    roi.write_text("ai:\n  platform_fee_monthly_usd: 100\n")
+    assert main(["report", str(sweep_dir), "--roi", str(roi), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "--roi needs the variants' practice-years" in err and "Traceback" not in err
+
+
+def test_a_sweep_without_its_practice_years_says_why_no_roi_is_shown(sweep_dir, tmp_path):
+    html = build_report(sweep_dir, tmp_path).html.read_text()
+    assert "holds none of its variants&#39; practice-years" in html
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "value", "words"),
+    [
+        ("strategy.dial_time", "Dial time", "best_hour", "at each patient's best hour"),
+        ("telephony.caller_id", "Caller ID", "practice_main", "the practice's own number"),
+        ("strategy.combine", "One contact for use cases due the same week", True, "on"),
+        ("campaigns.recall.cap_per_week", "Hygiene recall: attempts of this use case", 2, "2"),
+        ("telephony.lines", "Concurrent outbound voice lines", 8, "8"),
+        # the schema says nothing of these: the key is shown as written
+        ("telephony.p_busy", "telephony.p_busy", 0.05, "0.05"),
+        (
+            "campaigns.recall.cadence[0].channel",
+            "campaigns.recall.cadence[0].channel",
+            "sms",
+            "sms",
+        ),
+    ],
+)
+def test_a_setting_is_named_by_the_schemas_description(key, label, value, words):
+    got_label, say = describe_key(key)
+    assert got_label.startswith(label)
+    assert say(value) == words
