@@ -23,6 +23,15 @@ from dentsim.reports.roi_inputs import RoiInputs as RoiInputs
 from dentsim.reports.roi_inputs import UnitValues as UnitValues
 from dentsim.reports.roi_inputs import load_roi_inputs as load_roi_inputs
 from dentsim.reports.roi_inputs import unit_values as unit_values
+from dentsim.reports.roi_steady import (
+    CATCH_UP_KEYS,
+    attendance,
+    catch_up,
+    manual_ratio,
+    steady_figures,
+    usage_usd,
+    warmup_days,
+)
 from dentsim.results.stats import Estimate, mean_estimate
 from dentsim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
 
@@ -136,8 +145,10 @@ def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
     for uc in BOOKING_USE_CASES:
         mine = _equal(book["use_case"], uc)
         q[f"booked_by_day:{uc}"] = tl.by_day(b_t[mine])
-        visits = attended & np.isin(ap_booking, b_id[mine])
-        q[f"attended_by_day:{uc}"] = tl.by_day(ap_t[visits])
+        ours = np.isin(ap_booking, b_id[mine])
+        q[f"attended_by_day:{uc}"] = tl.by_day(ap_t[attended & ours])
+        q[f"no_show_n:{uc}"] = np.array(float((ours & _equal(appt["status"], "no_show")).sum()))
+        q[f"cancelled_n:{uc}"] = np.array(float((ours & _equal(appt["status"], "cancelled")).sum()))
     # no-shows the confirmation calls and texts prevented (as dentsim.results.metrics counts them)
     would = np.asarray(pc.fill_null(appt["would_no_show"], False).to_numpy(zero_copy_only=False))
     confirmed = ~_equal(appt["confirmed_via"], "")
@@ -159,6 +170,7 @@ def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
         row = by_uc.get(uc) or {}
         q[f"funnel:{uc}"] = np.array([_kpi(row, k) for k in _FUNNEL_KEYS[uc]], np.float64)
     q["active_patients"] = np.array(float(_active_patients(run)))
+    q["practices"] = np.array(1.0)  # each pays its own platform fee
     return q
 
 
@@ -190,9 +202,11 @@ def _active_patients(run: Run) -> int:
 
 
 def derive(
-    q: dict[str, np.ndarray], inputs: RoiInputs, units: UnitValues, tl: Timeline
+    q: dict[str, np.ndarray], inputs: RoiInputs, units: UnitValues, tl: Timeline, warm: int = 0
 ) -> dict[str, np.ndarray]:
-    """Dollars, hours, shares and the payback day from one set of counts."""
+    """Dollars, hours, shares and the payback day from one set of counts: the first year as
+    simulated (plain keys), the steady year after `warm` days ("steady:") and the one-time
+    catch-up ("catchup:")."""
     v: dict[str, np.ndarray] = {}
     realised_by_day = np.zeros(tl.days)
     booked_by_day = np.zeros(tl.days)
@@ -209,19 +223,21 @@ def derive(
     v["booked_usd:confirmation"] = v["realised_usd:confirmation"] = prevented.sum()
     booked_by_day += prevented
     realised_by_day += prevented
+    v["booked_n"] = sum(v[f"booked_n:{uc}"] for uc in BOOKING_USE_CASES)
     v["booked_usd"] = booked_by_day.sum()
     v["realised_usd"] = realised_by_day.sum()
     v["booked_usd_by_month"] = tl.months(booked_by_day)
     v["realised_usd_by_month"] = tl.months(realised_by_day)
 
-    # the list worked by the AI, against a manual baseline that works only part of it
+    # the list worked by the AI, against one manual baseline that works only part of it: the
+    # revenue counted is beyond it, the staff time freed is the time its calls would have taken
     listed = sum(float(q[f"list:{uc}"]) for uc in BOOKING_USE_CASES)
     contacted = sum(float(q[f"contacted:{uc}"]) for uc in BOOKING_USE_CASES)
-    ai_share = contacted / listed if listed else 1.0
-    manual = inputs.staff.manual_share_worked
-    beyond = max(0.0, 1.0 - manual / ai_share) if ai_share else 0.0
-    v["list_n"], v["ai_share_worked"] = np.array(listed), np.array(ai_share)
-    v["share_beyond_manual"] = np.array(beyond)
+    ratio = manual_ratio(q, inputs.staff.manual_share_worked)
+    beyond = 1.0 - ratio
+    v["list_n"] = np.array(listed)
+    v["ai_share_worked"] = np.array(contacted / listed if listed else 1.0)
+    v["manual_ratio"], v["share_beyond_manual"] = np.array(ratio), np.array(beyond)
     for uc in (*BOOKING_USE_CASES, "confirmation"):
         v[f"beyond_manual_usd:{uc}"] = v[f"realised_usd:{uc}"] * beyond
     v["beyond_manual_usd"] = v["realised_usd"] * beyond
@@ -231,10 +247,12 @@ def derive(
     ai = inputs.ai
     v["voice_n"], v["sms_n"] = q["voice_by_day"].sum(), q["sms_by_day"].sum()
     v["ai_minutes"] = q["ai_minutes_by_day"].sum()
-    v["ai_usage_usd"] = v["ai_minutes"] * ai.cost_per_minute_usd + v["sms_n"] * ai.cost_per_sms_usd
-    v["platform_usd"] = np.array(ai.platform_fee_monthly_usd * math.ceil(months - 1e-9))
+    v["ai_usage_usd"] = np.asarray(usage_usd(v["ai_minutes"], v["sms_n"], v["voice_n"], ai))
+    practices = float(q["practices"])
+    v["billed_months"] = np.array(float(math.ceil(months - 1e-9)))
+    v["platform_usd"] = np.array(ai.platform_fee_monthly_usd * v["billed_months"] * practices)
     v["cost_usd"] = v["ai_usage_usd"] + v["platform_usd"]
-    v["staff_hours_saved"] = v["voice_n"] * inputs.staff.minutes_per_manual_call / 60.0
+    v["staff_hours_saved"] = v["voice_n"] * ratio * inputs.staff.minutes_per_manual_call / 60.0
     v["staff_hours_added"] = q["staff_minutes_by_day"].sum() / 60.0
     v["staff_hours_net"] = v["staff_hours_saved"] - v["staff_hours_added"]
     v["staff_usd_net"] = v["staff_hours_net"] * inputs.staff.hourly_cost_usd
@@ -246,9 +264,8 @@ def derive(
     billed = np.zeros(tl.days)
     billed[np.floor(np.arange(0, tl.days, DAYS_PER_MONTH)).astype(np.int64)] = 1.0
     cost_by_day = (
-        q["ai_minutes_by_day"] * ai.cost_per_minute_usd
-        + q["sms_by_day"] * ai.cost_per_sms_usd
-        + billed * ai.platform_fee_monthly_usd
+        usage_usd(q["ai_minutes_by_day"], q["sms_by_day"], q["voice_by_day"], ai)
+        + billed * ai.platform_fee_monthly_usd * practices
     )
     cumulative = np.cumsum(realised_by_day * beyond - cost_by_day)
     earned = np.cumsum(realised_by_day) > 0
@@ -263,6 +280,18 @@ def derive(
     for uc in USE_CASES:
         v[f"funnel:{uc}"] = q[f"funnel:{uc}"]
     v["active_patients"] = q["active_patients"]
+
+    # the steady year after the warm-up, the catch-up, and the recovered revenue by booking week
+    steady = steady_figures(q, inputs, units, warm)
+    first = {k: float(v[k]) for k in CATCH_UP_KEYS}
+    v.update({f"steady:{k}": np.array(x) for k, x in steady.items()})
+    v.update({f"catchup:{k}": np.array(x) for k, x in catch_up(first, steady, tl.days).items()})
+    recovered = q["prevented_by_day"] * units.per_prevented_no_show
+    for uc in BOOKING_USE_CASES:
+        recovered = recovered + q[f"booked_by_day:{uc}"] * attendance(q, uc)[0] * units.per_booking(
+            uc
+        )
+    v["recovered_by_booking_week"] = tl.weeks(recovered * beyond)
     return v
 
 
@@ -303,7 +332,11 @@ def combine_runs(
     simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
     given = inputs.practice.active_patients
     scale = given / simulated if given and simulated else 1.0
-    derived = [derive(_scaled(q, scale), inputs, units, tl) for q in quantities]
+    # one warm-up for all: found in the runs' summed contacts, so every run has the same window
+    warm = warmup_days(np.sum([q["voice_by_day"] + q["sms_by_day"] for q in quantities], axis=0))
+    derived = [derive(_scaled(q, scale), inputs, units, tl, warm) for q in quantities]
+    for d in derived:
+        d["warmup_days"], d["steady_days"] = np.array(float(warm)), np.array(float(tl.days - warm))
     keys = derived[0].keys()
     values = {
         k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys
@@ -312,4 +345,7 @@ def combine_runs(
 
 
 def _scaled(q: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
-    return q if scale == 1.0 else {k: v * scale for k, v in q.items()}
+    """Counts scaled to the practice's size; the number of practices is not a count of patients."""
+    if scale == 1.0:
+        return q
+    return {k: v if k == "practices" else v * scale for k, v in q.items()}
