@@ -223,7 +223,7 @@ def derive(
     v["booked_usd:confirmation"] = v["realised_usd:confirmation"] = prevented.sum()
     booked_by_day += prevented
     realised_by_day += prevented
-    v["booked_n"] = sum(v[f"booked_n:{uc}"] for uc in BOOKING_USE_CASES)
+    v["booked_n"] = np.array(sum(float(v[f"booked_n:{uc}"]) for uc in BOOKING_USE_CASES))
     v["booked_usd"] = booked_by_day.sum()
     v["realised_usd"] = realised_by_day.sum()
     v["booked_usd_by_month"] = tl.months(booked_by_day)
