@@ -279,7 +279,7 @@ def derive(
     v["sms_by_week"] = tl.weeks(q["sms_by_day"])
     for uc in USE_CASES:
         v[f"funnel:{uc}"] = q[f"funnel:{uc}"]
-    v["active_patients"] = q["active_patients"]
+    v["active_patients"], v["practices"] = q["active_patients"], q["practices"]
 
     # the steady year after the warm-up, the catch-up, and the recovered revenue by booking week
     steady = steady_figures(q, inputs, units, warm)
@@ -296,6 +296,35 @@ def derive(
 
 
 @dataclass(frozen=True, slots=True)
+class PracticeRow:
+    """One practice of a group, priced on its own (its own platform fee), the group's warm-up."""
+
+    name: str
+    values: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityRow:
+    """The steady net return with one assumption at its low and at its high value."""
+
+    assumption: str  # in words: "Treatment-plan value"
+    low: str  # the low value in words: "$845", "20.0 %", "25 % fewer"
+    high: str
+    net_at_low: float
+    net_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.net_at_high - self.net_at_low)
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    base_net: float  # the steady net return at the inputs as given (mean over replications)
+    rows: tuple[SensitivityRow, ...]  # largest swing first
+
+
+@dataclass(frozen=True, slots=True)
 class Roi:
     """The ROI figures, each an Estimate (a mean with its interval over replications)."""
 
@@ -309,9 +338,34 @@ class Roi:
     scale: float  # active patients given / simulated (1.0 when not given)
     n_runs: int
     combined: str  # "one run", "mean of N replications", "sum of N practices"
+    kind: str = "single"  # single | replicated | group
+    practices: tuple[PracticeRow, ...] = ()  # a group's practices, each priced on its own
+    sensitivity: Sensitivity | None = None  # the steady net return against each assumption
 
     def __getitem__(self, key: str) -> Estimate:
         return self.values[key]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The runs' counts ready to price: summed for a group, scaled to the practice's size."""
+
+    quantities: list[dict[str, np.ndarray]]
+    scale: float  # the practice's active patients over the simulated ones (1.0 when not given)
+    simulated: int  # simulated active patients (mean over replications, sum over a group)
+    warm: int  # warm-up days, one for all runs
+
+
+def prepare(quantities: list[dict[str, np.ndarray]], inputs: RoiInputs, how: str) -> Prepared:
+    """Sum the runs' counts (`how` = "sum": a group) or keep them apart (replications)."""
+    if how == "sum":
+        quantities = [{k: np.sum([q[k] for q in quantities], axis=0) for k in quantities[0]}]
+    simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
+    given = inputs.practice.active_patients
+    scale = given / simulated if given and simulated else 1.0
+    # one warm-up for all: found in the runs' summed contacts, so every run has the same window
+    warm = warmup_days(np.sum([q["voice_by_day"] + q["sms_by_day"] for q in quantities], axis=0))
+    return Prepared([_scaled(q, scale) for q in quantities], scale, round(simulated), warm)
 
 
 def combine_runs(
@@ -326,22 +380,16 @@ def combine_runs(
     Returns the figures, the scale applied (the practice's active patients over the simulated
     ones, when the practice gave its own count) and the simulated active patients.
     """
-    if how == "sum":
-        total = {k: np.sum([q[k] for q in quantities], axis=0) for k in quantities[0]}
-        quantities = [total]
-    simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
-    given = inputs.practice.active_patients
-    scale = given / simulated if given and simulated else 1.0
-    # one warm-up for all: found in the runs' summed contacts, so every run has the same window
-    warm = warmup_days(np.sum([q["voice_by_day"] + q["sms_by_day"] for q in quantities], axis=0))
-    derived = [derive(_scaled(q, scale), inputs, units, tl, warm) for q in quantities]
+    p = prepare(quantities, inputs, how)
+    derived = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
     for d in derived:
-        d["warmup_days"], d["steady_days"] = np.array(float(warm)), np.array(float(tl.days - warm))
+        d["warmup_days"] = np.array(float(p.warm))
+        d["steady_days"] = np.array(float(tl.days - p.warm))
     keys = derived[0].keys()
     values = {
         k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys
     }
-    return values, scale, round(simulated)
+    return values, p.scale, p.simulated
 
 
 def _scaled(q: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
