@@ -181,14 +181,15 @@ def practice_table(roi: Roi) -> dict[str, Any] | None:
             fmt.usd(v[f"{pre}net_return_usd"]),
             month_payback(payback) if steady else fmt.duration_days(payback),
         ])  # fmt: skip
-    per = "a year (steady)" if steady else "(simulated period)"
+    per = "a steady year" if steady else "the simulated period"
     return {
-        "columns": ["Practice", "Active patients", "AI bookings, first year",
-                    f"Recovered {per}", f"AI cost {per}", f"Net {per}",
-                    "A month's cost earned back in" if steady else "Pays for itself in"],
+        "columns": ["Practice", "Patients", "Bookings", "Recovered", "AI cost", "Net",
+                    "Month's cost back in" if steady else "Pays for itself in"],
         "rows": rows,
-        "note": f"Each practice pays its own platform fee ({fmt.usd(roi.inputs.ai.platform_fee_monthly_usd)} "
-        f"a month); the group's figures above are the sums of these {len(rows)} practices.",
+        "note": f"Patients: active patients; bookings: the AI's, first year; recovered revenue "
+        f"(beyond calling by hand), AI cost and net: {per}. Each practice pays its own platform "
+        f"fee ({fmt.usd(roi.inputs.ai.platform_fee_monthly_usd)} a month); the group's figures "
+        f"above are the sums of these {len(rows)} practices.",
     }  # fmt: skip
 
 
