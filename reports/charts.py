@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from dentsim.reports import fmt  # noqa: E402
@@ -538,5 +539,77 @@ def kpis_by_variant(s: Sweep) -> Chart:
             ax.grid(axis="y", visible=False)
         for ax in axes[len(s.kpis) :]:
             ax.set_visible(False)
+
+    return draw
+
+
+# ----------------------------------------------------------------------------- ROI: steady state
+
+
+def mark_warmup(ax: Axes, weeks: float, label: str = "one-time catch-up") -> None:
+    """Shade the warm-up on a chart whose x axis counts weeks from the start (bars at 0, 1, ...)."""
+    if weeks > 0:
+        ax.axvspan(-0.5, weeks - 0.5, color=AMBER, alpha=0.12, lw=0, zorder=0, label=label)
+
+
+def recovered_by_week(roi: Roi) -> Chart:
+    """Recovered revenue by booking week, the warm-up shaded, the steady weekly rate drawn."""
+
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        full = roi.timeline.days // 7  # a partial last week would read as a drop: left out
+        labels = roi.timeline.week_labels[:full]
+        x = np.arange(len(labels))
+        weekly = np.asarray(roi["recovered_by_booking_week"].value, np.float64)[:full]
+        warm_weeks = float(roi["warmup_days"]) / 7
+        mark_warmup(ax, warm_weeks)
+        colors = [AMBER if i < warm_weeks else TEAL for i in x]
+        ax.bar(x, weekly, 0.85, color=colors)
+        steady = float(roi["steady:beyond_manual_usd"]) / 365 * 7
+        if np.isfinite(steady):
+            ax.axhline(steady, color=INK, lw=1.2, ls="--",
+                       label=f"steady rate {fmt.usd(steady)} a week")  # fmt: skip
+        _thin_ticks(ax, labels, max(1, -(-len(labels) // 6)))
+        ax.tick_params(axis="x", labelsize=8)
+        _usd_axis(ax)
+        _headroom(ax, 1.15)
+        ax.set_title("Recovered revenue by the week it was booked")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.grid(axis="x", visible=False)
+
+    return draw
+
+
+def tornado(roi: Roi) -> Chart:
+    """The steady net return with each assumption at its low and high value, largest swing on top."""
+
+    def draw(fig: Canvas) -> None:
+        ax = fig.subplots()
+        s = roi.sensitivity
+        if s is None:
+            _empty(ax, "no steady state measured")
+            return
+        rows = s.rows
+        y = np.arange(len(rows))
+        base = s.base_net
+        for i, r in enumerate(rows):
+            for net, color, text in ((r.net_at_low, AMBER, r.low), (r.net_at_high, BLUE, r.high)):
+                ax.barh(i, net - base, left=base, color=color, height=0.6)
+                ax.text(net, i, f" {text} ", va="center", fontsize=8,
+                        ha="left" if net >= base else "right")  # fmt: skip
+        ax.axvline(base, color=INK, lw=1.2)
+        ax.set_yticks(y, [r.assumption for r in rows], fontsize=8.5)
+        ax.invert_yaxis()
+        low, high = ax.get_xlim()
+        pad = 0.18 * (high - low)
+        ax.set_xlim(low - pad, high + pad)
+        _usd_axis(ax, "x")
+        ax.set_xlabel(f"steady-state net return a year (line: {fmt.usd(base)} as given)")
+        ax.set_title("What the net return depends on")
+        handles = [Patch(color=AMBER, label="assumption at its low value"),
+                   Patch(color=BLUE, label="at its high value")]  # fmt: skip
+        # below the axes, so it never covers a bar
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8)
+        ax.grid(axis="y", visible=False)
 
     return draw

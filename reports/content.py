@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dentsim.reports import fmt
+from dentsim.reports import fmt, roi_words
 from dentsim.reports.compliance import Compliance
 from dentsim.reports.results import Results, kpi_estimate
 from dentsim.reports.roi import BOOKING_USE_CASES, USE_CASE_LABELS, Roi
@@ -96,30 +96,9 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
     """The sales pages: the headline first, then the revenue table, the charts and assumptions."""
     units, inputs = roi.units, roi.inputs
     realised, beyond = _v(roi, "realised_usd"), _v(roi, "beyond_manual_usd")
-    net, cost = _v(roi, "net_return_usd"), _v(roi, "cost_usd")
-    payback = fmt.duration_days(_v(roi, "payback_days"))
     months = roi.timeline.days / (365 / 12)
-    period = f"{months:.0f} months" if abs(months - 12) > 0.5 else "one year"
     manual = inputs.staff.manual_share_worked
     ai_share = _v(roi, "ai_share_worked")
-    cards = [
-        ("Recovered revenue", _est(roi, "beyond_manual_usd", fmt.usd),
-         f"realised in {period}, beyond what calling by hand would have booked"),
-        ("Net return", _est(roi, "net_return_usd", fmt.usd),
-         f"after {fmt.usd(cost)} of AI cost"),
-        ("Pays for itself in", payback, "cumulative recovered revenue passes the cost"),
-        ("Staff hours freed", _est(roi, "staff_hours_net", fmt.hours),
-         f"{fmt.count(_v(roi, 'voice_n'))} calls your team did not have to make"),
-    ]  # fmt: skip
-    per_dollar = _v(roi, "return_per_dollar")
-    summary = (
-        f"Over {period}, AI outreach booked visits worth {fmt.usd(_v(roi, 'booked_usd'))} for "
-        f"{roi.practice_name}; patients came to {fmt.usd(realised)} of them. Calling by hand "
-        f"usually reaches only part of the list, so we count only the share beyond it: "
-        f"{fmt.usd(beyond)}. The AI cost {fmt.usd(cost)}, so every dollar spent returned "
-        f"{fmt.usd(per_dollar) if per_dollar == per_dollar else '-'} "
-        f"({fmt.usd(net)} net), and it paid for itself in {payback}."
-    )
     rows = []
     for uc in (*BOOKING_USE_CASES, "confirmation"):
         unit = units.per_prevented_no_show if uc == "confirmation" else units.per_booking(uc)
@@ -150,11 +129,14 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         ("AI voice minutes", f"{fmt.count(_v(roi, 'ai_minutes'))} min x "
          f"${inputs.ai.cost_per_minute_usd:.2f}"),
         ("Texts sent", f"{fmt.count(_v(roi, 'sms_n'))} x ${inputs.ai.cost_per_sms_usd:.3f}"),
+        *([("Calls placed", f"{fmt.count(_v(roi, 'voice_n'))} x "
+             f"${inputs.ai.cost_per_call_usd:.3f}")] if inputs.ai.cost_per_call_usd else []),
         ("Platform fee", f"{fmt.usd(inputs.ai.platform_fee_monthly_usd)} a month x "
-         f"{math.ceil(months - 1e-9)} months, billed at the start of each"),
+         f"{math.ceil(months - 1e-9)} months{_practices(roi)}, billed at the start of each"),
         ("Total cost", _est(roi, "cost_usd", fmt.usd)),
-        ("Staff hours the calls would have taken",
-         f"{_est(roi, 'staff_hours_saved', fmt.hours)} ({fmt.count(_v(roi, 'voice_n'))} calls x "
+        ("Staff hours calling by hand would have taken",
+         f"{_est(roi, 'staff_hours_saved', fmt.hours)} ({fmt.pct(_v(roi, 'manual_ratio'))} of "
+         f"{fmt.count(_v(roi, 'voice_n'))} calls x "
          f"{fmt.number(inputs.staff.minutes_per_manual_call)} min)"),
         ("Staff hours the AI handed over", f"{_est(roi, 'staff_hours_added', fmt.hours)} "
          "(warm transfers and callbacks)"),
@@ -184,7 +166,8 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         f"AI worked {fmt.pct(ai_share)} of it ({fmt.count(_v(roi, 'list_n'))} patients due for "
         f"recall, reactivation or a treatment plan). At the same success per patient worked, "
         f"{fmt.pct(_v(roi, 'share_beyond_manual'))} of the AI's revenue is beyond what calling "
-        "by hand would have brought.",
+        f"by hand would have brought, and calling by hand would have placed "
+        f"{fmt.pct(_v(roi, 'manual_ratio'))} of the AI's calls.",
         scale_note,
         "Post-op check-ins earn no revenue here: they catch complications early "
         f"({fmt.count(float(roi['funnel:post_op'].value[2]))} check-ins).",
@@ -236,6 +219,22 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
             (f"{roi.combined.capitalize()}.",),
         ),
     }
+    figures["recovered_by_week"] = Figure(
+        "recovered_by_week",
+        "Bar chart of recovered revenue by booking week, the warm-up shaded, the steady rate drawn",
+        "Recovered revenue (beyond calling by hand) by the week the AI booked the visit, at the "
+        f"run's share of visits kept. Shaded: the warm-up ({roi_words.warmup_words(roi)}), when "
+        "the backlog of overdue patients at the start was worked off. Dashed: the steady rate.",
+        (f"{roi.combined.capitalize()}.",),
+    )
+    if roi.sensitivity is not None:
+        caption, stated = roi_words.sensitivity_words(roi)
+        figures["tornado"] = Figure(
+            "tornado",
+            "Tornado chart of the steady-state net return against each ROI assumption",
+            caption,
+            stated,
+        )
     return Content(
         title=f"AI outreach for {roi.practice_name}: what it returns",
         subtitle=(
@@ -245,8 +244,12 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         facts=run_facts(results, scenario, roi),
         figures=figures,
         roi={
-            "cards": cards,
-            "summary": summary,
+            "cards": roi_words.cards(roi),
+            "summary": roi_words.summary(roi),
+            "steady": roi_words.measured(roi),
+            "baseline": roi_words.baseline_sentence(roi),
+            "years": roi_words.years_table(roi),
+            "practices": roi_words.practice_table(roi),
             "rows": rows,
             "total": total,
             "costs": costs,
@@ -254,6 +257,11 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
             "replicated": results.kind == "replicated",
         },
     )
+
+
+def _practices(roi: Roi) -> str:
+    n = round(_v(roi, "practices")) if "practices" in roi.values else 1
+    return f" x {n} practices" if n > 1 else ""
 
 
 def kpi_table(kpis: dict[str, Any]) -> dict[str, Any]:

@@ -20,15 +20,9 @@ from dentsim.reports.compliance import compliance
 from dentsim.reports.group import practice_rows, practice_table
 from dentsim.reports.pdf import write_pdf
 from dentsim.reports.results import Results, Run, open_results, read_run
-from dentsim.reports.roi import (
-    Roi,
-    RoiInputs,
-    combine_runs,
-    load_roi_inputs,
-    run_quantities,
-    timeline,
-    unit_values,
-)
+from dentsim.reports.roi import RoiInputs, load_roi_inputs
+from dentsim.reports.roi_build import roi_from_runs
+from dentsim.reports.roi_json import roi_json
 from dentsim.reports.sweep import read_sweep, variant_outcomes
 from dentsim.results.pooling import pooled_kpis, pooling_extras
 
@@ -42,6 +36,8 @@ CHART_SIZE_IN = {
     "violations_by_rule": (8.0, 3.6),
     "deferrals_by_rule": (8.0, 3.0),
     "pareto": (8.0, 4.8),
+    "recovered_by_week": (8.0, 3.4),
+    "tornado": (8.0, 4.2),
 }
 
 
@@ -65,10 +61,11 @@ def build_report(
     inputs = load_roi_inputs(roi_file)
     target = Path(out_dir) if out_dir is not None else results.root / "report"
     check_output_dir(target)  # before any work
+    roi_bytes = None
     if results.kind == "sweep":
         page, draws, headline = _sweep_report(results, inputs, roi_file, rules_file)
     else:
-        page, draws, headline = _run_report(results, inputs, rules_file)
+        page, draws, headline, roi_bytes = _run_report(results, inputs, rules_file)
     sizes = dict(CHART_SIZE_IN)
     if page.sweep is not None:
         sizes["kpis_by_variant"] = (9.0, page.sweep["kpis_height_in"])
@@ -83,6 +80,8 @@ def build_report(
         _write(chart_paths[-1], png)
     _write(target / "report.pdf", pdf)
     _write(target / "report.html", html.encode("utf-8"))
+    if roi_bytes is not None:
+        _write(target / "roi.json", roi_bytes)
     return ReportFiles(
         target / "report.html", target / "report.pdf", tuple(chart_paths), results.kind, headline
     )
@@ -90,33 +89,11 @@ def build_report(
 
 def _run_report(
     results: Results, inputs: RoiInputs, rules_file: Path | str | None
-) -> tuple[content.Content, dict[str, charts.Chart], str]:
+) -> tuple[content.Content, dict[str, charts.Chart], str, bytes]:
+    """The page, its charts, the headline and roi.json of a run, replications or a group."""
     runs = [read_run(d) for d in results.run_dirs]
     scenario = runs[0].scenario
-    tl = timeline(scenario)
-    units = unit_values(inputs, scenario)
-    how = "sum" if results.kind == "group" else "mean"
-    values, scale, simulated = combine_runs(
-        [run_quantities(r, tl) for r in runs], inputs, units, tl, how
-    )
-    n = len(runs)
-    combined = {
-        "single": "one simulated year",
-        "replicated": f"mean of {n} replications",
-        "group": f"sum of {n} practices",
-    }[results.kind]
-    roi = Roi(
-        values=values,
-        units=units,
-        inputs=inputs,
-        timeline=tl,
-        practice_name=_practice_name(inputs, results, runs),
-        active_patients=inputs.practice.active_patients or simulated,
-        simulated_patients=simulated,
-        scale=scale,
-        n_runs=n,
-        combined=combined,
-    )
+    roi = roi_from_runs(results, runs, inputs)
     page = content.roi_content(roi, results, scenario)
     kpis = band_kpis(results, runs)
     page.kpi_table = content.kpi_table(kpis)
@@ -135,29 +112,16 @@ def _run_report(
         "optout_trend": charts.optout_trend(roi),
         "contacts_by_week": charts.contacts_by_week(roi),
         "contacts_by_hour": charts.contacts_by_hour(audit, per_run=results.kind == "replicated"),
+        "recovered_by_week": charts.recovered_by_week(roi),
     }
+    if roi.sensitivity is not None:
+        draws["tornado"] = charts.tornado(roi)
     if "violations_by_rule" in page.figures:
         draws["violations_by_rule"] = charts.violations_by_rule(audit)
     if "deferrals_by_rule" in page.figures:
         draws["deferrals_by_rule"] = charts.deferrals_by_rule(audit)
     headline = f"{page.roi['cards'][0][1] if page.roi else ''}; {page.compliance['headline']}"
-    return page, draws, headline
-
-
-def _practice_name(inputs: RoiInputs, results: Results, runs: list[Run]) -> str:
-    if inputs.practice.name:
-        return inputs.practice.name
-    scenario = runs[0].scenario
-    if results.kind == "group":
-        named = results.manifest.get("group")
-        group = (results.manifest.get("scenario") or {}).get("group") or {}
-        name = named if isinstance(named, str) else group.get("name")
-        return str(name or scenario.get("name") or "the group")
-    names = runs[0].tables["practices"]["name"].to_pylist()
-    if len(names) == 1 and names[0]:
-        return str(names[0])
-    practice = scenario.get("practice") or {}
-    return str(practice.get("name") or scenario.get("name") or "the practice")
+    return page, draws, headline, roi_json(roi, scenario)
 
 
 def band_kpis(results: Results, runs: list[Run]) -> dict[str, Any]:

@@ -9,81 +9,31 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
 
 from dentsim.reports.results import DAY_S, Run, kpi_estimate, seconds, start_epoch_s
+from dentsim.reports.roi_inputs import DAYS_PER_MONTH as DAYS_PER_MONTH
+from dentsim.reports.roi_inputs import DEFAULT_ROI_FILE as DEFAULT_ROI_FILE
+from dentsim.reports.roi_inputs import USE_CASE_LABELS as USE_CASE_LABELS
+from dentsim.reports.roi_inputs import RoiInputs as RoiInputs
+from dentsim.reports.roi_inputs import UnitValues as UnitValues
+from dentsim.reports.roi_inputs import load_roi_inputs as load_roi_inputs
+from dentsim.reports.roi_inputs import unit_values as unit_values
+from dentsim.reports.roi_steady import (
+    CATCH_UP_KEYS,
+    attendance,
+    catch_up,
+    manual_ratio,
+    steady_figures,
+    usage_usd,
+    warmup_days,
+)
 from dentsim.results.stats import Estimate, mean_estimate
 from dentsim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
-from dentsim.yamlio import load_model
-
-DEFAULT_ROI_FILE = Path(__file__).resolve().parent / "roi_default.yaml"
-USE_CASE_LABELS = {
-    "recall": "Hygiene recall",
-    "reactivation": "Reactivation",
-    "confirmation": "Confirmations",
-    "post_op": "Post-op check-ins",
-    "treatment_plan": "Treatment-plan follow-up",
-}
-DAYS_PER_MONTH = 365.0 / 12
-
-Usd = Annotated[float, Field(ge=0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class PracticeInputs(_Strict):
-    name: str | None = Field(None, description="Absent: the simulated practice's name")
-    active_patients: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Absent: the simulated patients; given: every count is scaled to it"
-    )
-
-
-class FeeInputs(_Strict):
-    hygiene_visit: Usd | None = Field(None, description="Absent: the scenario's fee")
-    reactivated_patient_first_year: Usd | None = Field(
-        None, description="Absent: the scenario's return-visit fee (a conservative floor)"
-    )
-    treatment_plan_average: Usd | None = Field(
-        None, description="Absent: the mean plan value of the scenario"
-    )
-    empty_chair_hour: Usd | None = Field(
-        None, description="Absent: the hygiene visit fee per chair hour"
-    )
-
-
-class StaffInputs(_Strict):
-    hourly_cost_usd: Usd = 28.0
-    minutes_per_manual_call: Annotated[float, Field(gt=0)] = 4.0
-    manual_share_worked: Annotated[float, Field(ge=0, le=1)] = 0.4
-
-
-class AiInputs(_Strict):
-    cost_per_minute_usd: Usd = 0.12
-    cost_per_sms_usd: Usd = 0.01
-    platform_fee_monthly_usd: Usd = 299.0
-
-
-class RoiInputs(_Strict):
-    """The practice's own numbers for the ROI report; see reports/roi_default.yaml."""
-
-    practice: PracticeInputs = Field(default_factory=PracticeInputs)
-    fees_usd: FeeInputs = Field(default_factory=FeeInputs)
-    staff: StaffInputs = Field(default_factory=StaffInputs)
-    ai: AiInputs = Field(default_factory=AiInputs)
-
-
-def load_roi_inputs(path: Path | str | None) -> RoiInputs:
-    """The ROI inputs from `path` (None: the shipped defaults); bad values raise InputError."""
-    return load_model(path if path is not None else DEFAULT_ROI_FILE, RoiInputs)
-
 
 # ----------------------------------------------------------------------------- the run's calendar
 
@@ -195,8 +145,10 @@ def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
     for uc in BOOKING_USE_CASES:
         mine = _equal(book["use_case"], uc)
         q[f"booked_by_day:{uc}"] = tl.by_day(b_t[mine])
-        visits = attended & np.isin(ap_booking, b_id[mine])
-        q[f"attended_by_day:{uc}"] = tl.by_day(ap_t[visits])
+        ours = np.isin(ap_booking, b_id[mine])
+        q[f"attended_by_day:{uc}"] = tl.by_day(ap_t[attended & ours])
+        q[f"no_show_n:{uc}"] = np.array(float((ours & _equal(appt["status"], "no_show")).sum()))
+        q[f"cancelled_n:{uc}"] = np.array(float((ours & _equal(appt["status"], "cancelled")).sum()))
     # no-shows the confirmation calls and texts prevented (as dentsim.results.metrics counts them)
     would = np.asarray(pc.fill_null(appt["would_no_show"], False).to_numpy(zero_copy_only=False))
     confirmed = ~_equal(appt["confirmed_via"], "")
@@ -218,6 +170,7 @@ def run_quantities(run: Run, tl: Timeline) -> dict[str, np.ndarray]:
         row = by_uc.get(uc) or {}
         q[f"funnel:{uc}"] = np.array([_kpi(row, k) for k in _FUNNEL_KEYS[uc]], np.float64)
     q["active_patients"] = np.array(float(_active_patients(run)))
+    q["practices"] = np.array(1.0)  # each pays its own platform fee
     return q
 
 
@@ -248,80 +201,12 @@ def _active_patients(run: Run) -> int:
     return int(_equal(status, "active").sum()) if len(status) else 0
 
 
-# ----------------------------------------------------------------------------- dollars
-
-
-@dataclass(frozen=True, slots=True)
-class UnitValues:
-    """What one outcome is worth to the practice (US$), and where each value came from."""
-
-    hygiene_visit: float
-    reactivated_patient: float
-    treatment_plan: float
-    chair_hour: float
-    visit_hours: float
-    sources: dict[str, str]
-
-    def per_booking(self, use_case: str) -> float:
-        return {
-            "recall": self.hygiene_visit,
-            "reactivation": self.reactivated_patient,
-            "treatment_plan": self.treatment_plan,
-        }[use_case]
-
-    @property
-    def per_prevented_no_show(self) -> float:
-        return self.chair_hour * self.visit_hours
-
-
-def unit_values(inputs: RoiInputs, scenario: dict[str, Any]) -> UnitValues:
-    """The practice's fees, or the scenario's where the practice gave none (said so in `sources`)."""
-    fees = inputs.fees_usd
-    sim_fees = scenario.get("fees") or {}
-    clinical = scenario.get("clinical") or {}
-    practice = scenario.get("practice") or {}
-    visit_minutes = float(practice.get("hygiene_visit_minutes") or 60)
-    sources: dict[str, str] = {}
-
-    def pick(name: str, given: float | None, fallback: float, how: str) -> float:
-        sources[name] = "your input" if given is not None else how
-        return float(given) if given is not None else float(fallback)
-
-    hygiene = pick(
-        "hygiene_visit", fees.hygiene_visit, sim_fees.get("hygiene_visit", 200.0), "scenario fee"
-    )
-    plan_mean = float(clinical.get("plan_value_median", 900.0)) * math.exp(
-        float(clinical.get("plan_value_sigma", 0.7)) ** 2 / 2
-    )
-    return UnitValues(
-        hygiene_visit=hygiene,
-        reactivated_patient=pick(
-            "reactivated_patient",
-            fees.reactivated_patient_first_year,
-            sim_fees.get("reactivation_visit", 350.0),
-            "scenario return-visit fee (a floor: the first visit only)",
-        ),
-        treatment_plan=pick(
-            "treatment_plan",
-            fees.treatment_plan_average,
-            round(plan_mean, 2),
-            "mean plan value of the scenario",
-        ),
-        chair_hour=pick(
-            "chair_hour",
-            fees.empty_chair_hour,
-            hygiene / (visit_minutes / 60.0),
-            "hygiene fee per chair hour",
-        ),
-        visit_hours=visit_minutes / 60.0,
-        sources=sources,
-    )
-
-
 def derive(
-    q: dict[str, np.ndarray], inputs: RoiInputs, units: UnitValues, tl: Timeline
+    q: dict[str, np.ndarray], inputs: RoiInputs, units: UnitValues, tl: Timeline, warm: int = 0
 ) -> dict[str, np.ndarray]:
-    """Dollars, hours, shares and the payback day from one set of counts."""
+    """Dollars, hours, shares and the payback day from one set of counts: the first year as
+    simulated (plain keys), the steady year after `warm` days ("steady:") and the one-time
+    catch-up ("catchup:")."""
     v: dict[str, np.ndarray] = {}
     realised_by_day = np.zeros(tl.days)
     booked_by_day = np.zeros(tl.days)
@@ -338,19 +223,21 @@ def derive(
     v["booked_usd:confirmation"] = v["realised_usd:confirmation"] = prevented.sum()
     booked_by_day += prevented
     realised_by_day += prevented
+    v["booked_n"] = np.array(sum(float(v[f"booked_n:{uc}"]) for uc in BOOKING_USE_CASES))
     v["booked_usd"] = booked_by_day.sum()
     v["realised_usd"] = realised_by_day.sum()
     v["booked_usd_by_month"] = tl.months(booked_by_day)
     v["realised_usd_by_month"] = tl.months(realised_by_day)
 
-    # the list worked by the AI, against a manual baseline that works only part of it
+    # the list worked by the AI, against one manual baseline that works only part of it: the
+    # revenue counted is beyond it, the staff time freed is the time its calls would have taken
     listed = sum(float(q[f"list:{uc}"]) for uc in BOOKING_USE_CASES)
     contacted = sum(float(q[f"contacted:{uc}"]) for uc in BOOKING_USE_CASES)
-    ai_share = contacted / listed if listed else 1.0
-    manual = inputs.staff.manual_share_worked
-    beyond = max(0.0, 1.0 - manual / ai_share) if ai_share else 0.0
-    v["list_n"], v["ai_share_worked"] = np.array(listed), np.array(ai_share)
-    v["share_beyond_manual"] = np.array(beyond)
+    ratio = manual_ratio(q, inputs.staff.manual_share_worked)
+    beyond = 1.0 - ratio
+    v["list_n"] = np.array(listed)
+    v["ai_share_worked"] = np.array(contacted / listed if listed else 1.0)
+    v["manual_ratio"], v["share_beyond_manual"] = np.array(ratio), np.array(beyond)
     for uc in (*BOOKING_USE_CASES, "confirmation"):
         v[f"beyond_manual_usd:{uc}"] = v[f"realised_usd:{uc}"] * beyond
     v["beyond_manual_usd"] = v["realised_usd"] * beyond
@@ -360,10 +247,12 @@ def derive(
     ai = inputs.ai
     v["voice_n"], v["sms_n"] = q["voice_by_day"].sum(), q["sms_by_day"].sum()
     v["ai_minutes"] = q["ai_minutes_by_day"].sum()
-    v["ai_usage_usd"] = v["ai_minutes"] * ai.cost_per_minute_usd + v["sms_n"] * ai.cost_per_sms_usd
-    v["platform_usd"] = np.array(ai.platform_fee_monthly_usd * math.ceil(months - 1e-9))
+    v["ai_usage_usd"] = np.asarray(usage_usd(v["ai_minutes"], v["sms_n"], v["voice_n"], ai))
+    practices = float(q["practices"])
+    v["billed_months"] = np.array(float(math.ceil(months - 1e-9)))
+    v["platform_usd"] = np.array(ai.platform_fee_monthly_usd * v["billed_months"] * practices)
     v["cost_usd"] = v["ai_usage_usd"] + v["platform_usd"]
-    v["staff_hours_saved"] = v["voice_n"] * inputs.staff.minutes_per_manual_call / 60.0
+    v["staff_hours_saved"] = v["voice_n"] * ratio * inputs.staff.minutes_per_manual_call / 60.0
     v["staff_hours_added"] = q["staff_minutes_by_day"].sum() / 60.0
     v["staff_hours_net"] = v["staff_hours_saved"] - v["staff_hours_added"]
     v["staff_usd_net"] = v["staff_hours_net"] * inputs.staff.hourly_cost_usd
@@ -375,9 +264,8 @@ def derive(
     billed = np.zeros(tl.days)
     billed[np.floor(np.arange(0, tl.days, DAYS_PER_MONTH)).astype(np.int64)] = 1.0
     cost_by_day = (
-        q["ai_minutes_by_day"] * ai.cost_per_minute_usd
-        + q["sms_by_day"] * ai.cost_per_sms_usd
-        + billed * ai.platform_fee_monthly_usd
+        usage_usd(q["ai_minutes_by_day"], q["sms_by_day"], q["voice_by_day"], ai)
+        + billed * ai.platform_fee_monthly_usd * practices
     )
     cumulative = np.cumsum(realised_by_day * beyond - cost_by_day)
     earned = np.cumsum(realised_by_day) > 0
@@ -391,8 +279,49 @@ def derive(
     v["sms_by_week"] = tl.weeks(q["sms_by_day"])
     for uc in USE_CASES:
         v[f"funnel:{uc}"] = q[f"funnel:{uc}"]
-    v["active_patients"] = q["active_patients"]
+    v["active_patients"], v["practices"] = q["active_patients"], q["practices"]
+
+    # the steady year after the warm-up, the catch-up, and the recovered revenue by booking week
+    steady = steady_figures(q, inputs, units, warm)
+    first = {k: float(v[k]) for k in CATCH_UP_KEYS}
+    v.update({f"steady:{k}": np.array(x) for k, x in steady.items()})
+    v.update({f"catchup:{k}": np.array(x) for k, x in catch_up(first, steady, tl.days).items()})
+    recovered = q["prevented_by_day"] * units.per_prevented_no_show
+    for uc in BOOKING_USE_CASES:
+        recovered = recovered + q[f"booked_by_day:{uc}"] * attendance(q, uc)[0] * units.per_booking(
+            uc
+        )
+    v["recovered_by_booking_week"] = tl.weeks(recovered * beyond)
     return v
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRow:
+    """One practice of a group, priced on its own (its own platform fee), the group's warm-up."""
+
+    name: str
+    values: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityRow:
+    """The steady net return with one assumption at its low and at its high value."""
+
+    assumption: str  # in words: "Treatment-plan value"
+    low: str  # the low value in words: "$845", "20.0 %", "25 % fewer"
+    high: str
+    net_at_low: float
+    net_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.net_at_high - self.net_at_low)
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    base_net: float  # the steady net return at the inputs as given (mean over replications)
+    rows: tuple[SensitivityRow, ...]  # largest swing first
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,9 +338,34 @@ class Roi:
     scale: float  # active patients given / simulated (1.0 when not given)
     n_runs: int
     combined: str  # "one run", "mean of N replications", "sum of N practices"
+    kind: str = "single"  # single | replicated | group
+    practices: tuple[PracticeRow, ...] = ()  # a group's practices, each priced on its own
+    sensitivity: Sensitivity | None = None  # the steady net return against each assumption
 
     def __getitem__(self, key: str) -> Estimate:
         return self.values[key]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The runs' counts ready to price: summed for a group, scaled to the practice's size."""
+
+    quantities: list[dict[str, np.ndarray]]
+    scale: float  # the practice's active patients over the simulated ones (1.0 when not given)
+    simulated: int  # simulated active patients (mean over replications, sum over a group)
+    warm: int  # warm-up days, one for all runs
+
+
+def prepare(quantities: list[dict[str, np.ndarray]], inputs: RoiInputs, how: str) -> Prepared:
+    """Sum the runs' counts (`how` = "sum": a group) or keep them apart (replications)."""
+    if how == "sum":
+        quantities = [{k: np.sum([q[k] for q in quantities], axis=0) for k in quantities[0]}]
+    simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
+    given = inputs.practice.active_patients
+    scale = given / simulated if given and simulated else 1.0
+    # one warm-up for all: found in the runs' summed contacts, so every run has the same window
+    warm = warmup_days(np.sum([q["voice_by_day"] + q["sms_by_day"] for q in quantities], axis=0))
+    return Prepared([_scaled(q, scale) for q in quantities], scale, round(simulated), warm)
 
 
 def combine_runs(
@@ -426,19 +380,20 @@ def combine_runs(
     Returns the figures, the scale applied (the practice's active patients over the simulated
     ones, when the practice gave its own count) and the simulated active patients.
     """
-    if how == "sum":
-        total = {k: np.sum([q[k] for q in quantities], axis=0) for k in quantities[0]}
-        quantities = [total]
-    simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
-    given = inputs.practice.active_patients
-    scale = given / simulated if given and simulated else 1.0
-    derived = [derive(_scaled(q, scale), inputs, units, tl) for q in quantities]
+    p = prepare(quantities, inputs, how)
+    derived = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
+    for d in derived:
+        d["warmup_days"] = np.array(float(p.warm))
+        d["steady_days"] = np.array(float(tl.days - p.warm))
     keys = derived[0].keys()
     values = {
         k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys
     }
-    return values, scale, round(simulated)
+    return values, p.scale, p.simulated
 
 
 def _scaled(q: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
-    return q if scale == 1.0 else {k: v * scale for k, v in q.items()}
+    """Counts scaled to the practice's size; the number of practices is not a count of patients."""
+    if scale == 1.0:
+        return q
+    return {k: v if k == "practices" else v * scale for k, v in q.items()}

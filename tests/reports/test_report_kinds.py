@@ -83,8 +83,8 @@ def test_a_group_sums_its_practices(group_dir, run_dir, tmp_path):
     from dentsim.reports.roi import load_roi_inputs
 
     inputs = load_roi_inputs(None)
-    one, _, _ = _run_report(open_results(run_dir), inputs, None)
-    two, _, _ = _run_report(open_results(group_dir), inputs, None)
+    one, _, _, _ = _run_report(open_results(run_dir), inputs, None)
+    two, _, _, _ = _run_report(open_results(group_dir), inputs, None)
     assert one.roi is not None and two.roi is not None
     booked_one = one.roi["total"]["booked"]
     booked_two = two.roi["total"]["booked"]

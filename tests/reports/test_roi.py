@@ -75,7 +75,12 @@ def test_costs_are_minutes_texts_and_the_monthly_fee(run_dir):
     months = 4  # 120 days, billed at the start of each month of service
     expected = 0.5 * minutes + 0.02 * texts + 100 * months
     assert float(values["cost_usd"].value) == pytest.approx(expected)
-    assert float(values["staff_hours_saved"].value) == pytest.approx(voice.num_rows * 4 / 60)
+    # the staff time freed is what the manual baseline's calls would have taken: its share
+    ratio = min(1.0, 0.4 / float(values["ai_share_worked"].value))
+    assert float(values["manual_ratio"].value) == pytest.approx(ratio)
+    assert float(values["staff_hours_saved"].value) == pytest.approx(
+        voice.num_rows * ratio * 4 / 60
+    )
 
 
 def test_only_revenue_beyond_the_manual_baseline_counts_towards_the_net_return(run_dir):

@@ -1,0 +1,210 @@
+"""The ROI page's words and tables (content.roi_content lays them out): the steady year first, the
+one-time catch-up apart, the manual baseline in one sentence, a group's practices one per row.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dentsim.reports import fmt
+from dentsim.reports.roi import Roi
+from dentsim.reports.roi_steady import MIN_STEADY_DAYS, WARMUP_FACTOR
+from dentsim.reports.sensitivity import MANUAL_SHARE_RANGE, RELATIVE_CHANGE
+
+
+def _v(roi: Roi, key: str) -> float:
+    return float(roi[key].value)
+
+
+def measured(roi: Roi) -> bool:
+    """Whether the run was long enough after its warm-up to measure a steady state."""
+    return math.isfinite(_v(roi, "steady:net_return_usd"))
+
+
+def warmup_words(roi: Roi) -> str:
+    """'the first 3 weeks' or 'no warm-up'."""
+    weeks = round(_v(roi, "warmup_days") / 7)
+    if not weeks:
+        return "no warm-up"
+    return "the first week" if weeks == 1 else f"the first {weeks} weeks"
+
+
+def month_payback(days: float) -> str:
+    """The steady payback: days of steady operation that cover a month's cost."""
+    if not math.isfinite(days):
+        return "never"
+    return f"{fmt.number(days)} days" if days <= 365 / 12 else "more than a month (a loss)"
+
+
+def cards(roi: Roi) -> list[tuple[str, str, str]]:
+    """The four headline cards: the steady year when measured, the simulated period otherwise."""
+    est = lambda key, f: fmt.interval(roi[key], f)  # noqa: E731
+    if not measured(roi):
+        return [
+            ("Recovered revenue", est("beyond_manual_usd", fmt.usd),
+             "in the simulated period, catch-up included; beyond calling by hand"),
+            ("Net return", est("net_return_usd", fmt.usd),
+             f"after {fmt.usd(_v(roi, 'cost_usd'))} of AI cost"),
+            ("Pays for itself in", fmt.duration_days(_v(roi, "payback_days")),
+             "from the start, catch-up included"),
+            ("Staff hours freed", est("staff_hours_net", fmt.hours),
+             "the calls your team would have made by hand"),
+        ]  # fmt: skip
+    return [
+        ("Recovered revenue a year", est("steady:beyond_manual_usd", fmt.usd),
+         f"in a steady year, after the catch-up of {warmup_words(roi)}; beyond calling by hand"),
+        ("Net return a year", est("steady:net_return_usd", fmt.usd),
+         f"after {fmt.usd(_v(roi, 'steady:cost_usd'))} a year of AI cost"),
+        ("A month's cost earned back in", month_payback(_v(roi, "steady:payback_days")),
+         "of steady operation"),
+        ("Staff hours freed a year", est("steady:staff_hours_net", fmt.hours),
+         "the calls your team would have made by hand"),
+    ]  # fmt: skip
+
+
+def summary(roi: Roi) -> str:
+    """The paragraph under the cards."""
+    name, first_payback = roi.practice_name, fmt.duration_days(_v(roi, "payback_days"))
+    first = (
+        f"As simulated, the first {_period(roi)} recovered {fmt.usd(_v(roi, 'beyond_manual_usd'))} "
+        f"({fmt.usd(_v(roi, 'net_return_usd'))} net) and paid for itself in {first_payback}."
+    )
+    if not measured(roi):
+        return (
+            f"AI outreach for {name}. {first} {too_short(roi)} These figures include the one-time "
+            "catch-up of overdue patients at the start, so they overstate a normal year."
+        )
+    per_dollar = _v(roi, "steady:return_per_dollar")
+    text = (
+        f"In a steady year, AI outreach recovers {fmt.usd(_v(roi, 'steady:beyond_manual_usd'))} "
+        f"for {name} beyond what calling by hand would have booked, for "
+        f"{fmt.usd(_v(roi, 'steady:cost_usd'))} of AI cost: {fmt.usd(per_dollar)} per dollar, "
+        f"{fmt.usd(_v(roi, 'steady:net_return_usd'))} net."
+    )
+    if _v(roi, "warmup_days"):
+        text += (
+            f" Once, at the start, {warmup_words(roi)} worked off the backlog of overdue patients: "
+            f"a one-time catch-up of {fmt.usd(_v(roi, 'catchup:beyond_manual_usd'))} "
+            f"({fmt.count(_v(roi, 'catchup:booked_n'))} bookings beyond the steady pace)."
+        )
+    return f"{text} {first}"
+
+
+def too_short(roi: Roi) -> str:
+    steady = round(_v(roi, "steady_days"))
+    return (
+        f"The run is too short to measure a steady state: {steady} days after its "
+        f"{round(_v(roi, 'warmup_days'))}-day warm-up, and a steady state needs at least "
+        f"{MIN_STEADY_DAYS}. Run a longer period (a year) to separate the catch-up."
+    )
+
+
+def _period(roi: Roi) -> str:
+    months = roi.timeline.days / (365 / 12)
+    return "year" if abs(months - 12) <= 0.5 else f"{months:.0f} months"
+
+
+def baseline_sentence(roi: Roi) -> str:
+    """The one manual baseline, on both sides, in one sentence."""
+    inputs = roi.inputs
+    return (
+        f"Both sides compare with one manual baseline: by hand your team would work "
+        f"{fmt.pct(inputs.staff.manual_share_worked)} of the outreach list where the AI worked "
+        f"{fmt.pct(_v(roi, 'ai_share_worked'))}, so the staff time freed is the time those calls "
+        f"would have taken ({fmt.pct(_v(roi, 'manual_ratio'))} of the AI's calls at "
+        f"{fmt.number(inputs.staff.minutes_per_manual_call)} min each), and the revenue counted "
+        "is only what the AI brought beyond them."
+    )
+
+
+def years_table(roi: Roi) -> dict[str, Any]:
+    """Steady year, first year as simulated, and the one-time catch-up, side by side."""
+    steady = measured(roi)
+
+    def cell(key: str, f: fmt.Formatter) -> tuple[str, str]:
+        return f(_v(roi, key)), fmt.short_interval(roi[key], f)
+
+    rows = []
+    for label, key, f in (
+        ("AI bookings", "booked_n", fmt.count),
+        ("Booked revenue", "booked_usd", fmt.usd),
+        ("Revenue of visits the patients came to", "realised_usd", fmt.usd),
+        ("Recovered revenue (beyond calling by hand)", "beyond_manual_usd", fmt.usd),
+        ("AI cost", "cost_usd", fmt.usd),
+        ("Net return", "net_return_usd", fmt.usd),
+        ("Return per dollar", "return_per_dollar", fmt.usd),
+        ("Staff hours freed, net", "staff_hours_net", fmt.hours),
+    ):
+        catch_key = "ai_usage_usd" if key == "cost_usd" else key
+        has_catch = steady and key != "return_per_dollar"
+        rows.append({
+            "label": label,
+            "steady": cell(f"steady:{key}", f) if steady else ("-", ""),
+            "first": cell(key, f),
+            "catchup": cell(f"catchup:{catch_key}", f) if has_catch else ("-", ""),
+        })  # fmt: skip
+    rows.append({
+        "label": "Payback",
+        "steady": (f"a month's cost in {month_payback(_v(roi, 'steady:payback_days'))}", "")
+        if steady else ("-", ""),
+        "first": (f"{fmt.duration_days(_v(roi, 'payback_days'))} from the start", ""),
+        "catchup": ("-", ""),
+    })  # fmt: skip
+    notes = [
+        f"Warm-up: {warmup_words(roi)}, the leading weeks whose contacts exceed "
+        f"{WARMUP_FACTOR:g} times the typical week (the median week of the run's second half).",
+        "Steady year: the days after the warm-up, as a rate a year. Its revenue counts each visit "
+        "at the date the AI booked it, times the run's share of booked visits the patients came "
+        "to, so a visit booked in the catch-up and held later is not counted as steady.",
+        "One-time catch-up: the first year less the steady rate over the same days (its cost "
+        "is the extra usage; the platform fee is the same every month).",
+    ]
+    if not steady:
+        notes.insert(0, too_short(roi))
+    return {"rows": rows, "notes": notes, "first_label": f"First {_period(roi)} as simulated"}
+
+
+def practice_table(roi: Roi) -> dict[str, Any] | None:
+    """A group's practices, one per row, each paying its own platform fee."""
+    if not roi.practices:
+        return None
+    steady = measured(roi)
+    pre = "steady:" if steady else ""
+    rows = []
+    for p in sorted(roi.practices, key=lambda p: -p.values[f"{pre}net_return_usd"]):
+        v = p.values
+        payback = v["steady:payback_days"] if steady else v["payback_days"]
+        rows.append([
+            p.name, fmt.count(v["active_patients"]), fmt.count(v["booked_n"]),
+            fmt.usd(v[f"{pre}beyond_manual_usd"]), fmt.usd(v[f"{pre}cost_usd"]),
+            fmt.usd(v[f"{pre}net_return_usd"]),
+            month_payback(payback) if steady else fmt.duration_days(payback),
+        ])  # fmt: skip
+    per = "a steady year" if steady else "the simulated period"
+    return {
+        "columns": ["Practice", "Patients", "Bookings", "Recovered", "AI cost", "Net",
+                    "Month's cost back in" if steady else "Pays for itself in"],
+        "rows": rows,
+        "note": f"Patients: active patients; bookings: the AI's, first year; recovered revenue "
+        f"(beyond calling by hand), AI cost and net: {per}. Each practice pays its own platform "
+        f"fee ({fmt.usd(roi.inputs.ai.platform_fee_monthly_usd)} a month); the group's figures "
+        f"above are the sums of these {len(rows)} practices.",
+    }  # fmt: skip
+
+
+def sensitivity_words(roi: Roi) -> tuple[str, tuple[str, ...]]:
+    """The tornado's caption and its stated assumptions."""
+    pct = f"{100 * RELATIVE_CHANGE:.0f} %"
+    low, high = MANUAL_SHARE_RANGE
+    caption = (
+        "Each bar is the steady-state net return a year with one assumption at its low (amber) "
+        "or high (blue) value and the others as given; the line is the net return as given. "
+        "Longest bar first: what the answer depends on most."
+    )
+    return caption, (
+        f"Values per visit, the chair hour and the AI's prices move {pct} down and up; the "
+        f"share of the list worked by hand goes from {fmt.pct(low)} to {fmt.pct(high)}.",
+        "Acceptance and no-shows are not simulated again: a first-order approximation that "
+        f"scales the bookings (acceptance) or the missed visits (no-shows) by {pct}.",
+    )
