@@ -570,11 +570,10 @@ def recovered_by_week(roi: Roi) -> Chart:
             ax.axhline(steady, color=INK, lw=1.2, ls="--",
                        label=f"steady rate {fmt.usd(steady)} a week")  # fmt: skip
         _thin_ticks(ax, labels, max(1, -(-len(labels) // 6)))
-        ax.tick_params(axis="x", labelsize=8)
         _usd_axis(ax)
         _headroom(ax, 1.15)
         ax.set_title("Recovered revenue by the week it was booked")
-        ax.legend(loc="upper right", fontsize=8)
+        _legend_below(fig, 2)
         ax.grid(axis="x", visible=False)
 
     return draw
@@ -609,7 +608,7 @@ def tornado(roi: Roi) -> Chart:
         handles = [Patch(color=AMBER, label="assumption at its low value"),
                    Patch(color=BLUE, label="at its high value")]  # fmt: skip
         # below the axes, so it never covers a bar
-        fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8)
+        fig.legend(handles=handles, loc="outside lower center", ncols=2)
         ax.grid(axis="y", visible=False)
 
     return draw

@@ -27,7 +27,7 @@ CARD_PX = 940
 
 @pytest.fixture(scope="module")
 def run_charts(replicated_dir):
-    _, draws, _ = _run_report(open_results(replicated_dir), load_roi_inputs(None), None)
+    _, draws, _, _ = _run_report(open_results(replicated_dir), load_roi_inputs(None), None)
     return draws
 
 
@@ -88,7 +88,7 @@ def test_titles_axis_labels_and_legends_stay_inside_the_picture(run_charts):
 
 
 def test_a_partial_month_is_starred_and_a_barely_simulated_one_left_out(replicated_dir):
-    page, draws, _ = _run_report(open_results(replicated_dir), load_roi_inputs(None), None)
+    page, draws, _, _ = _run_report(open_results(replicated_dir), load_roi_inputs(None), None)
     fig, _ = render(draws["revenue_by_month"], CHART_SIZE_IN["revenue_by_month"])
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
