@@ -9,7 +9,7 @@ import pytest
 
 from dentsim.cli import main
 from dentsim.experiments.replications import replication_seed
-from dentsim.results.stats import mean_ci
+from dentsim.results.stats import kpi_support, mean_ci
 from dentsim.scenario import Scenario, apply_overrides
 from tests.experiments.conftest import write_scenario
 
@@ -54,9 +54,13 @@ def test_kpis_are_the_mean_and_interval_of_the_replications_kpis(replicated: Pat
     summary = read(replicated / "kpis.json")
     runs = [read(replicated / "replications" / f"r{r:03d}" / "kpis.json") for r in range(3)]
     for kpi in ("attempts", "bookings", "connect_rate", "opt_out_rate"):
-        assert summary["overall"][kpi] == mean_ci([k["overall"][kpi] for k in runs])
+        assert summary["overall"][kpi] == mean_ci(
+            [k["overall"][kpi] for k in runs], kpi_support(kpi)
+        )
     recall = [k["by_use_case"].get("recall", {}).get("conversion") for k in runs]
-    assert summary["by_use_case"]["recall"]["conversion"] == mean_ci(recall)
+    assert summary["by_use_case"]["recall"]["conversion"] == mean_ci(
+        recall, kpi_support("conversion")
+    )
     assert set(summary["overall"]["bookings"]) == {"mean", "ci_low", "ci_high", "n"}
 
 

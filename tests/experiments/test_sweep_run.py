@@ -11,7 +11,7 @@ import pytest
 
 from dentsim.cli import main
 from dentsim.experiments.sweep_run import pareto
-from dentsim.results.stats import mean_ci
+from dentsim.results.stats import kpi_support, mean_ci
 from tests.experiments.conftest import same_results
 
 VARIANTS = ["base", "unknown_caller_id", "combine=false"]
@@ -77,7 +77,9 @@ def test_the_summary_gives_means_and_paired_differences_from_the_base(reference:
         mine, base = values("unknown_caller_id", kpi), values("base", kpi)
         entry = summary["variants"]["unknown_caller_id"]["overall"][kpi]
         diff = mean_ci([a - b for a, b in zip(mine, base, strict=True)])
-        assert {k: entry[k] for k in ("mean", "ci_low", "ci_high", "n")} == mean_ci(mine)
+        assert {k: entry[k] for k in ("mean", "ci_low", "ci_high", "n")} == mean_ci(
+            mine, kpi_support(kpi)
+        )
         assert (entry["diff_mean"], entry["diff_ci_low"], entry["diff_ci_high"]) == (
             diff["mean"], diff["ci_low"], diff["ci_high"]
         )  # fmt: skip
