@@ -77,11 +77,11 @@ def run_facts(results: Results, scenario: dict[str, Any], roi: Roi) -> list[tupl
     """Where the numbers come from: the scenario, its seed, its period; never the wall clock."""
     facts = [
         ("Scenario", str(scenario.get("name", "?"))),
-        ("Period simulated", f"{roi.timeline.start:%d %b %Y} to {roi.timeline.end:%d %b %Y}"),
+        ("Period simulated", f"{fmt.day(roi.timeline.start)} to {fmt.day(roi.timeline.end)}"),
         ("Active patients", f"{roi.active_patients:,}"),
     ]
     if results.kind == "replicated":
-        facts.append(("Replications", f"{roi.n_runs} (figures are means with 95 % intervals)"))
+        facts.append(("Replications", f"{roi.n_runs} (figures are means with 95% intervals)"))
     elif results.kind == "group":
         facts.append(("Practices", f"{roi.n_runs} (figures are sums over the group)"))
     else:
@@ -238,8 +238,8 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
     return Content(
         title=f"AI outreach for {roi.practice_name}: what it returns",
         subtitle=(
-            f"{roi.active_patients:,} active patients, {roi.timeline.start:%d %b %Y} to "
-            f"{roi.timeline.end:%d %b %Y}, simulated with dentsim"
+            f"{roi.active_patients:,} active patients, {fmt.day(roi.timeline.start)} to "
+            f"{fmt.day(roi.timeline.end)}, simulated with dentsim"
         ),
         facts=run_facts(results, scenario, roi),
         figures=figures,
@@ -279,7 +279,8 @@ def kpi_table(kpis: dict[str, Any]) -> dict[str, Any]:
             if value is None:
                 cells.append(("-", ""))
             elif low is not None and high is not None:
-                cells.append((f(value), f"{f(low)} to {f(high)}"))
+                e = fmt.estimated(f)  # a mean over replications: three significant figures
+                cells.append((e(value), f"{e(low)} to {e(high)}"))
             else:
                 cells.append((f(value), ""))
         rows.append((key.replace("_", " "), cells))

@@ -1,13 +1,23 @@
-"""Numbers as a practice owner reads them: dollars, percentages, counts, intervals, durations."""
+"""Numbers as a practice owner reads them, in US formats: dollars ("$1,234"), percentages
+("40.1%"), counts, hours, dates ("Jan 5, 2026"), intervals and durations.
+
+A figure the simulation estimates is shown to three significant figures ("$52,300"; `estimated`,
+`interval`): more digits would claim a precision no simulated year has. An input (a fee, a price)
+is shown as given. Figures that add up on the page are rounded together (`adding_up`).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 
-from dentsim.results.stats import Estimate
+from dentsim.results.stats import SHARE, Estimate, kpi_support
 
 Formatter = Callable[[float], str]
+
+SIGNIFICANT = 3
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def usd(x: float) -> str:
@@ -18,7 +28,7 @@ def usd(x: float) -> str:
 
 
 def pct(x: float) -> str:
-    return f"{100 * x:.1f} %" if math.isfinite(x) else "-"
+    return f"{100 * x:.1f}%" if math.isfinite(x) else "-"
 
 
 def count(x: float) -> str:
@@ -35,19 +45,62 @@ def number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
+def day(d: date) -> str:
+    """'Jan 5, 2026' (month names fixed here, not taken from the locale)."""
+    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
+def round_sig(x: float, digits: int = SIGNIFICANT) -> float:
+    """`x` rounded to `digits` significant figures: 52,347 -> 52,300, 0.40134 -> 0.401."""
+    if not math.isfinite(x) or x == 0:
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def estimated(f: Formatter) -> Formatter:
+    """The formatter `f` for a figure the simulation estimates: three significant figures first,
+    then `f`'s own format ('$52,300', '40.1%', '1,230 h')."""
+
+    def out(x: float) -> str:
+        return f(round_sig(x))
+
+    return out
+
+
+def adding_up(
+    terms: Sequence[float], resolution: float = 1.0, digits: int = SIGNIFICANT
+) -> tuple[list[float], float]:
+    """Terms rounded alike, and their total as the sum of the rounded terms, so the page adds up:
+    (883.6, -1.4) -> ([884.0, -1.0], 883.0), shown '884 h - 1 h = 883 h' (not '882 h').
+
+    One step for all: the largest term's `digits` significant figures, never finer than
+    `resolution`, the smallest unit the formatter shows (1 for $, h and counts, 0.001 for a %).
+    """
+    sizes = [abs(t) for t in terms if math.isfinite(t) and t != 0]
+    if not sizes:
+        return list(terms), float(sum(terms))
+    places = min(
+        digits - 1 - math.floor(math.log10(max(sizes))), -math.floor(math.log10(resolution))
+    )
+    shown = [round(t, places) if math.isfinite(t) else t for t in terms]
+    return shown, round(sum(shown), max(places, 0))
+
+
 def interval(est: Estimate, f: Formatter) -> str:
-    """'$52,300' or, for a mean over replications, '$52,300 (95 % CI $50,100 to $54,500)'."""
-    value = f(float(est.value))
-    if est.low is None or est.high is None or not math.isfinite(float(est.low)):
-        return value
-    return f"{value} ({f(float(est.low))} to {f(float(est.high))})"
+    """An estimate to three significant figures: '$52,300' or, for a mean over replications,
+    '$52,300 ($50,100 to $54,500)'."""
+    e = estimated(f)
+    value = e(float(est.value))
+    ends = short_interval(est, f)
+    return f"{value} ({ends})" if ends else value
 
 
 def short_interval(est: Estimate, f: Formatter) -> str:
-    """The interval alone, '$50,100 to $54,500', or '' without one."""
+    """The interval alone to three significant figures, '$50,100 to $54,500', or '' without one."""
     if est.low is None or est.high is None or not math.isfinite(float(est.low)):
         return ""
-    return f"{f(float(est.low))} to {f(float(est.high))}"
+    e = estimated(f)
+    return f"{e(float(est.low))} to {e(float(est.high))}"
 
 
 def duration_days(days: float) -> str:
@@ -67,7 +120,7 @@ def points(x: float) -> str:
 
 
 def signed(f: Formatter) -> Formatter:
-    """A formatter for differences: '+$1,200', '-0.3 %'."""
+    """A formatter for differences: '+$1,200', '-0.3%'."""
 
     def out(x: float) -> str:
         text = f(x)
@@ -77,8 +130,8 @@ def signed(f: Formatter) -> Formatter:
 
 
 def kpi(name: str) -> Formatter:
-    """The formatter for a KPI by its name (rates as %, revenue as $, the rest as counts)."""
-    if name.endswith(("_rate", "_recovery")) or name == "conversion":
+    """The formatter for a KPI by its name (shares as %, revenue as $, the rest as counts)."""
+    if kpi_support(name) == SHARE:
         return pct
     if name.endswith("revenue"):
         return usd

@@ -82,3 +82,15 @@ def test_the_sweep_table_keeps_variant_names_and_values_whole_in_80_columns() ->
     for name in names:
         assert name in rendered.replace("\n", "") or name in words(rendered)
     assert {"105.0", "±", "63.5"} <= words(rendered)
+
+
+def test_an_interval_cut_at_zero_shows_its_ends_not_a_plus_minus() -> None:
+    summary = summarise(
+        [
+            {"overall": {"sms_sent": v, "attempts": 100 + v}, "by_use_case": {}}
+            for v in [0] * 9 + [1]
+        ]
+    )
+    rendered = text(ci_table(summary, "baseline"), 80)
+    assert "0.1 (0.0 to 0.3)" in " ".join(rendered.split())
+    assert "100.1 ± 0.2" in " ".join(rendered.split())

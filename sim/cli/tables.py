@@ -3,6 +3,7 @@ sweep's variants side by side, each fitted to the terminal's width without cutti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,9 +102,11 @@ def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> FittedTable:
         cells = []
         for kpi in SWEEP_COLUMNS:
             entry = kpis["overall"].get(kpi, {})
-            cells.append(_fmt_ci(kpi, entry.get("mean"), entry.get("ci_high")))
+            cells.append(_fmt_ci(kpi, entry.get("mean"), entry.get("ci_low"), entry.get("ci_high")))
             if kpi in SWEEP_DIFFS:
-                diff = _fmt_ci(kpi, entry.get("diff_mean"), entry.get("diff_ci_high"))
+                diff = _fmt_ci(
+                    kpi, entry.get("diff_mean"), entry.get("diff_ci_low"), entry.get("diff_ci_high")
+                )
                 cells.append("" if name == base else diff)
         rows.append((f"{name}{' *' if name in front['front'] else ''}", tuple(cells)))
     title = (
@@ -115,15 +118,21 @@ def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> FittedTable:
 
 def ci_table(summary: dict[str, Any], title: str) -> FittedTable:
     """The replicated KPI table: mean ± 95 % half-width, overall and per use case."""
-    return _by_scope_table(
-        summary, title, lambda key, e: _fmt_ci(key, (e or {}).get("mean"), (e or {}).get("ci_high"))
-    )
+
+    def cell(key: str, e: dict[str, Any] | None) -> str:
+        e = e or {}
+        return _fmt_ci(key, e.get("mean"), e.get("ci_low"), e.get("ci_high"))
+
+    return _by_scope_table(summary, title, cell)
 
 
-def _fmt_ci(key: str, mean: Any, high: Any) -> str:
-    """'12.3 ± 1.4' (the t interval is symmetric); the mean alone when there is no interval."""
+def _fmt_ci(key: str, mean: Any, low: Any, high: Any) -> str:
+    """'12.3 ± 1.4' for a whole t interval; '0.1 (0.0 to 0.3)' for one cut to its quantity's
+    support (dentsim.results.stats); the mean alone when there is no interval."""
     if mean is None:
         return "-"
-    if high is None:
+    if low is None or high is None:
         return _fmt(key, mean)
-    return f"{_fmt(key, mean)} ± {_fmt(key, high - mean)}"
+    if math.isclose(high - mean, mean - low, rel_tol=1e-9, abs_tol=1e-12):
+        return f"{_fmt(key, mean)} ± {_fmt(key, high - mean)}"
+    return f"{_fmt(key, mean)} ({_fmt(key, low)} to {_fmt(key, high)})"

@@ -248,9 +248,21 @@ def _not_protected(words: np.ndarray, word: str) -> str:
     return next(w for w in following if not terms.said(w))
 
 
+def population_seed(scenario: Scenario) -> int:
+    """The seed of the practice and its patients: `population.seed`, else the scenario's seed.
+
+    Everything the practice is at the start comes from it (this module, the patients' traits,
+    the plans and visits already in the PMS), so replications that keep it and vary the
+    scenario's seed are the same practice with the same patients, and only what happens varies.
+    """
+    pinned = scenario.population.seed
+    return scenario.seed if pinned is None else pinned
+
+
 def generate(scenario: Scenario, practice_index: int = 0) -> tuple[Practice, Patients]:
-    """A practice and its patients for `scenario` (deterministic in seed and practice index)."""
-    rng = streams.stream(scenario.seed, streams.POPULATION, practice_index)
+    """A practice and its patients for `scenario` (deterministic in its population seed and the
+    practice index)."""
+    rng = streams.stream(population_seed(scenario), streams.POPULATION, practice_index)
     pool = _NumberPool(rng)
     practice = generate_practice(scenario.practice, rng, practice_index, pool)
     patients = generate_patients(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dentsim.domain.population import population_seed
 from dentsim.experiments.executors import Executor, TaskFailure, TaskOutcome
 from dentsim.experiments.tasks import PracticeTask, package_versions
 from dentsim.results.rundir import prepare_run_dir
@@ -54,6 +55,7 @@ def finish_experiment(
         **fields,
         "scenario": scenario.resolved(),
         "seed": scenario.seed,
+        "population_seed": population_seed(scenario),
         "versions": package_versions(),
         "event_counts": summed_counts(records),
         "failures": [failure_entry(f) for f in outcome.failures],

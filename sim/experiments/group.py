@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from dentsim import streams
+from dentsim.domain.population import population_seed
 from dentsim.errors import InputError
 from dentsim.experiments.executors import Executor, Progress, run_tasks
 from dentsim.experiments.experiment_dir import (
@@ -37,8 +38,9 @@ GROUP_STREAM = "group"
 def practice_scenario(scenario: Scenario, practice_index: int) -> Scenario:
     """The scenario of practice `practice_index` of the group, with the `group` key cleared.
 
-    Drawn from the `group` stream keyed by the index, so a practice is the same whatever the
-    group's size or the order tasks run in. Three uniforms are drawn, always in this order:
+    Drawn from the `group` stream of the population seed, keyed by the index, so a practice is
+    the same whatever the group's size, the order tasks run in, or the scenario's seed when the
+    population seed is set. Three uniforms are drawn, always in this order:
     the template, the state, the number of patients. Without templates, providers and hygiene
     chairs scale with the practice's patients from the scenario's own practice (at least 1).
     """
@@ -54,7 +56,7 @@ def practice_draw(scenario: Scenario, practice_index: int) -> dict[str, Any]:
     if group is None:
         return {}
     u_template, u_state, u_patients = streams.stream(
-        scenario.seed, GROUP_STREAM, practice_index
+        population_seed(scenario), GROUP_STREAM, practice_index
     ).random(3)
     base = scenario.practice
     state = _pick(group.state_mix, u_state) if group.state_mix else base.state

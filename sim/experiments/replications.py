@@ -1,5 +1,6 @@
-"""Replications: one scenario run with independent seeds, derived from its own, and summarised as
-means with 95 % Student t intervals (dentsim.results.stats) in DIR/kpis.json.
+"""Replications: one practice, with its patients, run with independent seeds derived from the
+scenario's, and summarised as means with 95 % Student t intervals (dentsim.results.stats) in
+DIR/kpis.json. Every replication keeps the scenario's population seed, so only what happens varies.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dentsim.domain.population import population_seed
 from dentsim.errors import InputError
 from dentsim.experiments.executors import Executor, Progress, run_tasks
 from dentsim.experiments.experiment_dir import (
@@ -29,6 +31,13 @@ def replication_seed(seed: int, replication: int) -> int:
     return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
+def replica(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario run with `seed`, on the same practice and patients: its population seed
+    (dentsim.domain.population.population_seed) stays, written out in the replica."""
+    population = scenario.population.model_copy(update={"seed": population_seed(scenario)})
+    return scenario.model_copy(update={"seed": seed, "population": population})
+
+
 def replication_tasks(scenario: Scenario, out_dir: Path, replications: int) -> list[PracticeTask]:
     tasks = []
     for r in range(replications):
@@ -37,7 +46,7 @@ def replication_tasks(scenario: Scenario, out_dir: Path, replications: int) -> l
             PracticeTask(
                 key=f"replications/r{r:03d}",
                 label=f"replication {r}, seed {seed}",
-                scenario=scenario.model_copy(update={"seed": seed}),
+                scenario=replica(scenario, seed),
                 out_root=out_dir,
             )
         )
@@ -52,7 +61,8 @@ def run_replications(
     resume: bool = False,
     progress: Progress | None = None,
 ) -> ExperimentResult:
-    """Run `replications` independent replications and write DIR/kpis.json with 95 % intervals.
+    """Run `replications` independent replications of the practice and write DIR/kpis.json with
+    95 % intervals.
 
     Layout: DIR/run.json ("kind": "replicated"), DIR/kpis.json, DIR/replications/r000/ ... (each
     a single-run directory). run.json is written last.

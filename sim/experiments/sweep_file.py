@@ -19,8 +19,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from dentsim.domain.population import population_seed
 from dentsim.errors import InputError
-from dentsim.experiments.replications import SEED_RULE, replication_seed
+from dentsim.experiments.replications import SEED_RULE, replica, replication_seed
 from dentsim.experiments.tasks import PracticeTask, package_versions
 from dentsim.scenario import (
     MAX_SEED,
@@ -40,6 +41,7 @@ NAME = RUN_NAME  # one safe file name, as a scenario's name is
 FORBIDDEN_KEYS = {
     "seed": "the sweep sets the seeds (its `seed:` and replications), so variants share patients",
     "group": "a sweep runs single practices; run a group scenario with `dentsim run`",
+    "population.seed": "every variant and replication runs on the base's practice and patients",
 }
 
 
@@ -126,6 +128,7 @@ class Sweep:
             "base_variant": BASE,
             "replications": self.replications,
             "seed": self.base.seed,
+            "population_seed": population_seed(self.base),
             "seed_rule": f"{SEED_RULE}, the same for every variant",
             "seeds": list(self.seeds),
             "variants": [
@@ -142,7 +145,7 @@ class Sweep:
             PracticeTask(
                 key=f"variants/{v.folder}/r{r:03d}",
                 label=f"variant {v.name}, replication {r}, seed {seed}",
-                scenario=v.scenario.model_copy(update={"seed": seed}),
+                scenario=replica(v.scenario, seed),
                 out_root=out_dir,
             )
             for v in self.variants
@@ -320,8 +323,9 @@ def _with_overrides(
 
 def _key_problems(base: Scenario, key: str, where: str) -> list[str]:
     """A key the scenario does not have, or one a sweep must not override."""
-    if key.split(".")[0] in FORBIDDEN_KEYS:
-        return [f"{where}: cannot be overridden: {FORBIDDEN_KEYS[key.split('.')[0]]}"]
+    forbidden = FORBIDDEN_KEYS.get(key) or FORBIDDEN_KEYS.get(key.split(".")[0])
+    if forbidden:
+        return [f"{where}: cannot be overridden: {forbidden}"]
     try:
         apply_overrides(base, {key: None})
     except KeyError:

@@ -21,7 +21,7 @@ from dentsim.experiments.experiment_dir import (
 from dentsim.experiments.sweep_file import BASE, Sweep
 from dentsim.results.kpitable import kpi_names, kpi_value, nest
 from dentsim.results.rundir import SWEEP_FILES, SWEEP_MANIFEST
-from dentsim.results.stats import CONFIDENCE, mean_ci
+from dentsim.results.stats import ANY, CONFIDENCE, kpi_support, mean_ci
 from dentsim.simulation.eventlog import FORMAT_VERSION, write_json, write_parquet
 
 PARETO_MAX, PARETO_MIN = "bookings", "opt_out_rate"
@@ -110,8 +110,9 @@ def results_table(sweep: Sweep, kpis: dict[tuple[str, int], dict[str, Any]]) -> 
 
 
 def summarise_sweep(sweep: Sweep, kpis: dict[tuple[str, int], dict[str, Any]]) -> dict[str, Any]:
-    """Per variant, scope and KPI: mean and 95 % interval, and the paired difference from the
-    base variant over the replications both finished (same seed, same patients)."""
+    """Per variant, scope and KPI: mean and 95 % interval (cut to the KPI's support), and the
+    paired difference from the base variant over the replications both finished (same seed,
+    same patients)."""
     replications = range(sweep.replications)
     variants: dict[str, Any] = {}
     for v in sweep.variants:
@@ -123,8 +124,8 @@ def summarise_sweep(sweep: Sweep, kpis: dict[tuple[str, int], dict[str, Any]]) -
             diffs = [
                 a - b for a, b in zip(mine, base, strict=True) if a is not None and b is not None
             ]
-            diff = mean_ci(diffs)
-            flat[(scope, kpi)] = mean_ci(mine) | {
+            diff = mean_ci(diffs, ANY)  # a difference may take either sign
+            flat[(scope, kpi)] = mean_ci(mine, kpi_support(kpi)) | {
                 "diff_mean": diff["mean"],
                 "diff_ci_low": diff["ci_low"],
                 "diff_ci_high": diff["ci_high"],

@@ -25,6 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from dentsim.domain.population import population_seed
 from dentsim.results import metrics
 from dentsim.results.rundir import check_run_dir, replace_run, staging_dir
 from dentsim.results.warnings import run_warnings
@@ -130,6 +131,7 @@ def simulate_run(
         "format_version": FORMAT_VERSION,
         "scenario": scenario.resolved(),
         "seed": scenario.seed,
+        "population_seed": population_seed(scenario),
         "versions": package_versions(),
         "event_counts": {name: t.num_rows for name, t in tables.items()},
         "warnings": run_warnings(scenario, run.practice.name, tables) + run.agent_faults.warnings(),
@@ -239,6 +241,7 @@ def _run_task(task: PracticeTask) -> dict[str, Any]:
         "key": task.key,
         "label": task.label,
         "seed": task.scenario.seed,
+        "population_seed": population_seed(task.scenario),
         "practice_index": task.practice_index,
         "scenario_sha256": scenario_digest(task.scenario),
         "practice": {

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from dentsim.data import area_codes
 from dentsim.scenario.fields import (
+    MAX_SEED,
     WEEKDAYS,
     PositiveInt,
     Probability,
@@ -32,6 +33,12 @@ def _known_area_codes(mix: dict[str, float]) -> dict[str, float]:
 
 
 class PopulationConfig(Strict):
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
+        None,
+        description="Seed of the practice and its patients (who they are, their traits, the PMS "
+        "at the start); absent: the scenario's seed. Replications keep it; only what happens "
+        "varies",
+    )
     patients: Annotated[int, Field(ge=1, le=1_000_000)] = 1800
     mean_household_size: Annotated[float, Field(ge=1.0, le=8.0)] = 2.0
     share_households_sharing_home_phone: Probability = 0.3

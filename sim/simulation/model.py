@@ -13,7 +13,7 @@ from dentsim.domain import telephony
 from dentsim.domain.behaviour import Traits
 from dentsim.domain.calendar import Clock
 from dentsim.domain.pms import PracticeState
-from dentsim.domain.population import Patients, Practice
+from dentsim.domain.population import Patients, Practice, population_seed
 from dentsim.scenario import Scenario
 from dentsim.simulation import contacts, responses
 from dentsim.simulation.conversations import AgentFaults, Talk
@@ -163,7 +163,8 @@ class PracticeModel:
     ) -> PracticeModel:
         seed, n = scenario.seed, len(patients)
         clock = Clock(scenario.start_date)
-        trait_rng = streams.stream(seed, streams.TRAITS, practice_index)
+        # traits and reassigned numbers belong to the patients: drawn from the population seed
+        trait_rng = streams.stream(population_seed(scenario), streams.TRAITS, practice_index)
         traits = Traits.draw(scenario.behaviour, n, trait_rng)
         number_reassigned = trait_rng.random(n) < scenario.population.share_reassigned_numbers
         state = PracticeState.from_patients(patients, number_reassigned)
@@ -201,7 +202,8 @@ class PracticeModel:
     # --- what the engine asks ------------------------------------------------------------------
     def initial_visits(self) -> None:
         """The PMS at the start: visits booked before the run, accepted plans unscheduled."""
-        rng = streams.stream(self.scenario.seed, streams.POPULATION + ".plans", self.practice_index)
+        seed = population_seed(self.scenario)
+        rng = streams.stream(seed, streams.POPULATION + ".plans", self.practice_index)
         self.visits.initial(self.patients.prebooked_day, rng)
 
     def place(self, touch: Touch, now: float) -> Placed | Deferred | None:

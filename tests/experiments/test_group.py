@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from dentsim.cli import main
+from dentsim.domain.population import generate
 from dentsim.experiments.group import practice_scenario
 from dentsim.reports.report import band_kpis
 from dentsim.reports.results import COLUMNS as REPORT_COLUMNS
@@ -65,6 +66,22 @@ def test_a_practice_is_the_same_whatever_the_size_of_its_group(group: Scenario) 
     for index in (0, 2):
         assert practice_scenario(group, index) == practice_scenario(bigger, index)
     assert practice_scenario(group, 0) != practice_scenario(group, 1)
+
+
+def test_a_groups_practices_differ_and_stay_with_their_population_seed(group: Scenario) -> None:
+    drawn = [generate(practice_scenario(group, i), i) for i in range(3)]
+    assert len({practice.name for practice, _ in drawn}) == 3
+    assert len({patients.phone[0] for _, patients in drawn}) == 3
+    pinned = apply_overrides(group, {"population.seed": 5})
+
+    def practices(seed: int) -> list[tuple[str, str, int]]:
+        drawn = [practice_scenario(apply_overrides(pinned, {"seed": seed}), i) for i in range(3)]
+        return [
+            (generate(p, i)[0].name, p.practice.state, p.population.patients)
+            for i, p in enumerate(drawn)
+        ]
+
+    assert practices(1) == practices(2)
 
 
 def test_practices_are_drawn_within_the_group_and_are_plain_scenarios(group: Scenario) -> None:

@@ -64,6 +64,11 @@ CASES = {
         r"sweep\.yaml:7: variants\[0\]\.overrides\.seed: cannot be overridden: the sweep sets "
         r"the seeds",
     ),
+    "population_seed_overridden_by_a_variant": (
+        edit("telephony.caller_id: unknown", "population.seed: 7"),
+        r"sweep\.yaml:7: variants\[0\]\.overrides\.population\.seed: cannot be overridden: "
+        r"every variant and replication runs on the base's practice and patients",
+    ),
     "variant_named_base": (
         edit("name: unknown_caller_id", "name: base"),
         r"sweep\.yaml:5: variants\[0\]\.name: the name 'base' is taken",

@@ -11,7 +11,7 @@ import pytest
 
 from dentsim.cli import main
 from dentsim.experiments.sweep_run import pareto
-from dentsim.results.stats import mean_ci
+from dentsim.results.stats import kpi_support, mean_ci
 from tests.experiments.conftest import same_results
 
 VARIANTS = ["base", "unknown_caller_id", "combine=false"]
@@ -21,14 +21,17 @@ def read(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def test_every_variant_meets_the_same_patients_in_a_replication(reference: Path) -> None:
-    def patients(variant: str, r: int) -> bytes:
-        return (reference / "variants" / variant / f"r{r:03d}" / "patients.parquet").read_bytes()
+def test_every_variant_and_replication_meets_the_same_practice_and_patients(
+    reference: Path,
+) -> None:
+    def table(variant: str, r: int, name: str) -> bytes:
+        return (reference / "variants" / variant / f"r{r:03d}" / name).read_bytes()
 
-    for r in range(2):
-        assert patients("unknown_caller_id", r) == patients("base", r)
-        assert patients("combine=false", r) == patients("base", r)
-    assert patients("base", 0) != patients("base", 1)
+    for name in ("practices.parquet", "patients.parquet"):
+        assert len({table(v, r, name) for v in VARIANTS for r in range(2)}) == 1, name
+    assert table("base", 0, "attempts.parquet") != table("base", 1, "attempts.parquet")
+    sweep = read(reference / "sweep.json")
+    assert sweep["population_seed"] == sweep["base_scenario"]["seed"]
 
 
 def test_the_strategy_and_not_the_patients_makes_the_difference(reference: Path) -> None:
@@ -77,7 +80,9 @@ def test_the_summary_gives_means_and_paired_differences_from_the_base(reference:
         mine, base = values("unknown_caller_id", kpi), values("base", kpi)
         entry = summary["variants"]["unknown_caller_id"]["overall"][kpi]
         diff = mean_ci([a - b for a, b in zip(mine, base, strict=True)])
-        assert {k: entry[k] for k in ("mean", "ci_low", "ci_high", "n")} == mean_ci(mine)
+        assert {k: entry[k] for k in ("mean", "ci_low", "ci_high", "n")} == mean_ci(
+            mine, kpi_support(kpi)
+        )
         assert (entry["diff_mean"], entry["diff_ci_low"], entry["diff_ci_high"]) == (
             diff["mean"], diff["ci_low"], diff["ci_high"]
         )  # fmt: skip

@@ -54,7 +54,7 @@ def test_a_replicated_run_reports_means_with_intervals(replicated_dir, tmp_path)
     files = build_report(replicated_dir, tmp_path)
     assert files.kind == "replicated"
     html = files.html.read_text()
-    assert "3 (figures are means with 95 % intervals)" in html
+    assert "3 (figures are means with 95% intervals)" in html
     # the revenue table shows an interval under each realised figure
     assert re.search(r'class="ci">\$[\d,]+ to \$[\d,]+</span>', html)
     assert "violations in" in html and "across 3 replications" in html
