@@ -156,7 +156,7 @@ def test_the_sensitivity_moves_the_steady_net_as_its_assumptions_say(run_dir):
     assert rows["Patients accepting a visit"].net_at_high > s.base_net
     assert rows["No-show rate"].net_at_high < s.base_net
     manual = rows["Share of the list worked by hand"]
-    assert (manual.low, manual.high) == ("20.0 %", "60.0 %")
+    assert (manual.low, manual.high) == ("20.0%", "60.0%")
     assert manual.net_at_low > s.base_net > manual.net_at_high
 
 
