@@ -15,7 +15,7 @@ import jinja2
 
 from dentsim.errors import InputError
 from dentsim.files import check_output_dir
-from dentsim.reports import charts, content
+from dentsim.reports import charts, content, fmt
 from dentsim.reports.compliance import compliance
 from dentsim.reports.group import practice_rows, practice_table
 from dentsim.reports.pdf import write_pdf
@@ -70,8 +70,8 @@ def build_report(
     if page.sweep is not None:
         sizes["kpis_by_variant"] = (9.0, page.sweep["kpis_height_in"])
     images = {name: charts.save_png(draw, sizes[name]) for name, draw in draws.items()}
-    pdf = write_pdf(page, draws)
-    html = render_html(page, images, results.root.name)
+    html = render_html(page, images, results.root.name, page_footer(results))
+    pdf = write_pdf(html)
 
     (target / "charts").mkdir(parents=True, exist_ok=True)
     chart_paths = []
@@ -161,7 +161,25 @@ def _sweep_report(
     return page, draws, headline
 
 
-def render_html(page: content.Content, images: dict[str, bytes], source: str) -> str:
+def page_footer(results: Results) -> str:
+    """The printed pages' footer: the scenario, the dentsim that ran it and the simulated period,
+    all from run.json (sweep.json), never the wall clock, so the same input prints the same PDF."""
+    manifest = results.manifest
+    scenario = manifest.get("scenario") or manifest.get("base_scenario") or {}
+    name = manifest.get("name") if results.kind == "sweep" else scenario.get("name")
+    parts = [f"Scenario {name}" if name else f"Results {results.root.name}"]
+    version = (manifest.get("versions") or {}).get("dentsim")
+    if version:
+        parts.append(f"dentsim {version}")
+    if scenario.get("start_date"):
+        tl = timeline(scenario)
+        parts.append(f"simulated {fmt.day(tl.start)} to {fmt.day(tl.end)}")
+    return " \N{MIDDLE DOT} ".join(parts)
+
+
+def render_html(
+    page: content.Content, images: dict[str, bytes], source: str, footer: str = ""
+) -> str:
     """The self-contained HTML: every image a data URI, no external resource, text escaped."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("dentsim.reports", "templates"),
@@ -174,7 +192,9 @@ def render_html(page: content.Content, images: dict[str, bytes], source: str) ->
         name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         for name, png in images.items()
     }
-    return env.get_template("report.html.j2").render(c=page, images=uris, source=source)
+    return env.get_template("report.html.j2").render(
+        c=page, images=uris, source=source, footer=footer
+    )
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from unittest.mock import patch
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dentsim.experiments.tasks import run_scenario
+from dentsim.reports import report as report_module
+from dentsim.reports.content import Content
 from dentsim.reports.report import ReportFiles, build_report
 from dentsim.scenario import Scenario
 from tests.conftest import small
@@ -160,3 +163,38 @@ def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def single_report(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
     return build_report(run_dir, tmp_path_factory.mktemp("single_report"))
+
+
+class Built(NamedTuple):
+    """A report's files and the Content they were laid out from (every string a reader sees)."""
+
+    files: ReportFiles
+    content: Content
+
+
+def build_keeping_content(result_dir: Path, out: Path) -> Built:
+    """`build_report`, keeping the Content that `render_html` was given."""
+    seen: list[Content] = []
+    render = report_module.render_html
+
+    def spy(page: Content, *args: Any, **kwargs: Any) -> str:
+        seen.append(page)
+        return render(page, *args, **kwargs)
+
+    with patch.object(report_module, "render_html", spy):
+        files = build_report(result_dir, out)
+    return Built(files, seen[0])
+
+
+@pytest.fixture(scope="session")
+def reports_by_kind(
+    run_dir: Path,
+    replicated_dir: Path,
+    group_dir: Path,
+    sweep_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Built]:
+    """One report of each kind, built once for the browser and PDF tests."""
+    out = tmp_path_factory.mktemp("reports_by_kind")
+    dirs = {"single": run_dir, "replicated": replicated_dir, "group": group_dir, "sweep": sweep_dir}
+    return {kind: build_keeping_content(d, out / kind) for kind, d in dirs.items()}

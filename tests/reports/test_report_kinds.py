@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -15,15 +14,10 @@ from dentsim.reports.results import open_results
 from .conftest import SWEEP_VARIANTS
 
 
-def pdf_pages(path: Path) -> int:
-    return len(re.findall(rb"/Type /Page\b", path.read_bytes()))
-
-
 def test_a_single_run_gives_html_pdf_and_one_png_per_chart(single_report, run_dir):
     assert open_results(run_dir).kind == "single"
     html = single_report.html.read_text()
     assert single_report.kind == "single"
-    assert pdf_pages(single_report.pdf) == 4  # two ROI pages, the audit, the rules
     names = {p.name for p in single_report.charts}
     assert {"revenue_by_month.png", "funnel.png", "kpi_bands.png", "optout_trend.png",
             "contacts_by_week.png", "contacts_by_hour.png"} <= names  # fmt: skip
@@ -69,7 +63,6 @@ def test_a_sweep_reports_the_comparison_table_and_the_pareto_front(sweep_dir, tm
     assert "Pareto" in html and "(base)" in html
     assert "&Delta; +11" in html  # best_hour books 11 more than the base
     assert {p.name for p in files.charts} == {"pareto.png", "kpis_by_variant.png"}
-    assert pdf_pages(files.pdf) == 2
     assert "Pareto front: sms_first, best_hour" in files.headline
 
 
