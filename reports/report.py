@@ -20,7 +20,7 @@ from dentsim.reports.compliance import compliance
 from dentsim.reports.group import practice_rows, practice_table
 from dentsim.reports.pdf import write_pdf
 from dentsim.reports.results import Results, Run, open_results, read_run
-from dentsim.reports.roi import RoiInputs, load_roi_inputs
+from dentsim.reports.roi import RoiInputs, load_roi_inputs, timeline
 from dentsim.reports.roi_build import roi_from_runs
 from dentsim.reports.roi_json import roi_json
 from dentsim.reports.sweep import read_sweep, variant_outcomes

@@ -121,8 +121,9 @@ def test_every_sentence_the_page_shows_is_printed_whole_on_one_pdf_page(reports_
     assert len(wanted) >= 20, wanted  # the test reads the report, not an empty list
     title = sentences(built.content.title)[0]
     assert title in wanted
-    pages = [normalised(text).casefold() for text in page_texts(built.files.pdf)]
-    cut = [s for s in wanted if not any(s in page for page in pages)]
+    # compared without spaces: a long citation ("64.1200(a)(9)(iv)") may wrap inside itself
+    pages = [normalised(text).casefold().replace(" ", "") for text in page_texts(built.files.pdf)]
+    cut = [s for s in wanted if not any(s.replace(" ", "") in page for page in pages)]
     assert not cut, cut
 
 
