@@ -86,7 +86,7 @@ def timeline(scenario: dict[str, Any]) -> Timeline:
     index = {k: i for i, k in enumerate(keys)}
     day_month = np.array([index[(d.year, d.month)] for d in dates], np.int64)
     labels = tuple(date(y, m, 1).strftime("%b %Y") for y, m in keys)
-    weeks = tuple(dates[w].strftime("%d %b") for w in range(0, days, 7))
+    weeks = tuple(f"{dates[w]:%b} {dates[w].day}" for w in range(0, days, 7))
     return Timeline(start, days, day_month, labels, np.bincount(day_month), weeks)
 
 

@@ -66,9 +66,10 @@ def cards(roi: Roi) -> list[tuple[str, str, str]]:
 def summary(roi: Roi) -> str:
     """The paragraph under the cards."""
     name, first_payback = roi.practice_name, fmt.duration_days(_v(roi, "payback_days"))
+    usd = fmt.estimated(fmt.usd)  # figures the simulation estimates: three significant figures
     first = (
-        f"As simulated, the first {_period(roi)} recovered {fmt.usd(_v(roi, 'beyond_manual_usd'))} "
-        f"({fmt.usd(_v(roi, 'net_return_usd'))} net) and paid for itself in {first_payback}."
+        f"As simulated, the first {_period(roi)} recovered {usd(_v(roi, 'beyond_manual_usd'))} "
+        f"({usd(_v(roi, 'net_return_usd'))} net) and paid for itself in {first_payback}."
     )
     if not measured(roi):
         return (
@@ -77,15 +78,15 @@ def summary(roi: Roi) -> str:
         )
     per_dollar = _v(roi, "steady:return_per_dollar")
     text = (
-        f"In a steady year, AI outreach recovers {fmt.usd(_v(roi, 'steady:beyond_manual_usd'))} "
+        f"In a steady year, AI outreach recovers {usd(_v(roi, 'steady:beyond_manual_usd'))} "
         f"for {name} beyond what calling by hand would have booked, for "
-        f"{fmt.usd(_v(roi, 'steady:cost_usd'))} of AI cost: {fmt.usd(per_dollar)} per dollar, "
-        f"{fmt.usd(_v(roi, 'steady:net_return_usd'))} net."
+        f"{usd(_v(roi, 'steady:cost_usd'))} of AI cost: {usd(per_dollar)} per dollar, "
+        f"{usd(_v(roi, 'steady:net_return_usd'))} net."
     )
     if _v(roi, "warmup_days"):
         text += (
             f" Once, at the start, {warmup_words(roi)} worked off the backlog of overdue patients: "
-            f"a one-time catch-up of {fmt.usd(_v(roi, 'catchup:beyond_manual_usd'))} "
+            f"a one-time catch-up of {usd(_v(roi, 'catchup:beyond_manual_usd'))} "
             f"({fmt.count(_v(roi, 'catchup:booked_n'))} bookings beyond the steady pace)."
         )
     return f"{text} {first}"
@@ -123,7 +124,25 @@ def years_table(roi: Roi) -> dict[str, Any]:
     steady = measured(roi)
 
     def cell(key: str, f: fmt.Formatter) -> tuple[str, str]:
-        return f(_v(roi, key)), fmt.short_interval(roi[key], f)
+        return fmt.estimated(f)(_v(roi, key)), fmt.short_interval(roi[key], f)
+
+    # over a simulated year, first year = steady year + catch-up: shown so that it adds up
+    whole_year = abs(roi.timeline.days - 365) < 1
+
+    def three(key: str, catch_key: str, f: fmt.Formatter) -> dict[str, tuple[str, str]]:
+        if not (steady and whole_year):
+            return {
+                "steady": cell(f"steady:{key}", f) if steady else ("-", ""),
+                "first": cell(key, f),
+                "catchup": cell(f"catchup:{catch_key}", f) if steady else ("-", ""),
+            }
+        terms = [_v(roi, f"steady:{key}"), _v(roi, f"catchup:{catch_key}")]
+        (s_, c_), first = fmt.adding_up(terms, digits=_keeping_the_smallest(terms))
+        return {
+            "steady": (f(s_), fmt.short_interval(roi[f"steady:{key}"], f)),
+            "first": (f(first), fmt.short_interval(roi[key], f)),
+            "catchup": (f(c_), fmt.short_interval(roi[f"catchup:{catch_key}"], f)),
+        }
 
     rows = []
     for label, key, f in (
@@ -137,13 +156,15 @@ def years_table(roi: Roi) -> dict[str, Any]:
         ("Staff hours freed, net", "staff_hours_net", fmt.hours),
     ):
         catch_key = "ai_usage_usd" if key == "cost_usd" else key
-        has_catch = steady and key != "return_per_dollar"
-        rows.append({
-            "label": label,
-            "steady": cell(f"steady:{key}", f) if steady else ("-", ""),
-            "first": cell(key, f),
-            "catchup": cell(f"catchup:{catch_key}", f) if has_catch else ("-", ""),
-        })  # fmt: skip
+        if key == "return_per_dollar":  # a ratio: the years' do not add
+            rows.append({
+                "label": label,
+                "steady": cell(f"steady:{key}", f) if steady else ("-", ""),
+                "first": cell(key, f),
+                "catchup": ("-", ""),
+            })  # fmt: skip
+            continue
+        rows.append({"label": label, **three(key, catch_key, f)})
     rows.append({
         "label": "Payback",
         "steady": (f"a month's cost in {month_payback(_v(roi, 'steady:payback_days'))}", "")
@@ -163,6 +184,14 @@ def years_table(roi: Roi) -> dict[str, Any]:
     if not steady:
         notes.insert(0, too_short(roi))
     return {"rows": rows, "notes": notes, "first_label": f"First {_period(roi)} as simulated"}
+
+
+def _keeping_the_smallest(terms: list[float]) -> int:
+    """Significant figures of the largest term that leave the smallest its three."""
+    sizes = [abs(t) for t in terms if math.isfinite(t) and t != 0]
+    if len(sizes) < 2:
+        return fmt.SIGNIFICANT
+    return fmt.SIGNIFICANT + math.floor(math.log10(max(sizes))) - math.floor(math.log10(min(sizes)))
 
 
 def practice_table(roi: Roi) -> dict[str, Any] | None:
