@@ -249,7 +249,6 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
             "steady": roi_words.measured(roi),
             "baseline": roi_words.baseline_sentence(roi),
             "years": roi_words.years_table(roi),
-            "practices": roi_words.practice_table(roi),
             "rows": rows,
             "total": total,
             "costs": costs,

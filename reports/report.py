@@ -15,12 +15,12 @@ import jinja2
 
 from dentsim.errors import InputError
 from dentsim.files import check_output_dir
-from dentsim.reports import charts, content, fmt
+from dentsim.reports import charts, content, fmt, roi_words
 from dentsim.reports.compliance import compliance
-from dentsim.reports.group import practice_rows, practice_table
+from dentsim.reports.group import PRACTICE_TABLE_COLUMNS, practice_rows, practice_table
 from dentsim.reports.pdf import write_pdf
 from dentsim.reports.results import Results, Run, open_results, read_run
-from dentsim.reports.roi import RoiInputs, load_roi_inputs, timeline
+from dentsim.reports.roi import Roi, RoiInputs, load_roi_inputs, timeline
 from dentsim.reports.roi_build import roi_from_runs
 from dentsim.reports.roi_json import roi_json
 from dentsim.reports.sweep import read_sweep, variant_outcomes
@@ -98,7 +98,7 @@ def _run_report(
     kpis = band_kpis(results, runs)
     page.kpi_table = content.kpi_table(kpis)
     if results.kind == "group":
-        page.practices = practice_table(practice_rows(results.root))
+        page.practices = _practices(results, roi)
     audit = compliance(
         [(r.path, r) for r in runs], Path(rules_file) if rules_file is not None else None
     )
@@ -122,6 +122,20 @@ def _run_report(
         draws["deferrals_by_rule"] = charts.deferrals_by_rule(audit)
     headline = f"{page.roi['cards'][0][1] if page.roi else ''}; {page.compliance['headline']}"
     return page, draws, headline, roi_json(roi, scenario)
+
+
+def _practices(results: Results, roi: Roi) -> dict[str, Any]:
+    """The group's per-practice table: each practice's KPIs and, priced on its own, its dollars."""
+    rows = practice_rows(results.root)
+    dollars, columns, note = roi_words.practice_dollars(roi)
+    if len(rows) != len(dollars):  # both in practice order: p00000, p00001...
+        raise InputError(
+            f"{results.root}: practice_kpis.parquet holds {len(rows)} practices and the "
+            f"group's folders {len(dollars)}; rerun the group"
+        )
+    kpis = [c for c in PRACTICE_TABLE_COLUMNS if c.key not in ("conversion", "opt_outs")]
+    joined = [{**row, **money} for row, money in zip(rows, dollars, strict=True)]
+    return {**practice_table(joined, (*kpis, *columns)), "note": note}
 
 
 def band_kpis(results: Results, runs: list[Run]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from dentsim.reports import fmt
+from dentsim.reports.group import Column
 from dentsim.reports.roi import Roi
 from dentsim.reports.roi_steady import MIN_STEADY_DAYS, WARMUP_FACTOR
 from dentsim.reports.sensitivity import MANUAL_SHARE_RANGE, RELATIVE_CHANGE
@@ -194,32 +195,36 @@ def _keeping_the_smallest(terms: list[float]) -> int:
     return fmt.SIGNIFICANT + math.floor(math.log10(max(sizes))) - math.floor(math.log10(min(sizes)))
 
 
-def practice_table(roi: Roi) -> dict[str, Any] | None:
-    """A group's practices, one per row, each paying its own platform fee."""
-    if not roi.practices:
-        return None
+def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]:
+    """A group's practices, each priced on its own (its own platform fee): per practice (in the
+    group's order) its recovered revenue, AI cost, net and payback, the columns that show them in
+    the group's per-practice table (reports/group.py), and the sentence under it."""
     steady = measured(roi)
     pre = "steady:" if steady else ""
-    rows = []
-    for p in sorted(roi.practices, key=lambda p: -p.values[f"{pre}net_return_usd"]):
-        v = p.values
-        payback = v["steady:payback_days"] if steady else v["payback_days"]
-        rows.append([
-            p.name, fmt.count(v["active_patients"]), fmt.count(v["booked_n"]),
-            fmt.usd(v[f"{pre}beyond_manual_usd"]), fmt.usd(v[f"{pre}cost_usd"]),
-            fmt.usd(v[f"{pre}net_return_usd"]),
-            month_payback(payback) if steady else fmt.duration_days(payback),
-        ])  # fmt: skip
+    rows = [
+        {
+            "recovered_usd": p.values[f"{pre}beyond_manual_usd"],
+            "cost_usd": p.values[f"{pre}cost_usd"],
+            "net_usd": p.values[f"{pre}net_return_usd"],
+            "payback_days": p.values["steady:payback_days" if steady else "payback_days"],
+        }
+        for p in roi.practices
+    ]
+    usd = fmt.estimated(fmt.usd)
+    columns = [
+        Column("recovered_usd", "Recovered", usd),
+        Column("cost_usd", "AI cost", usd),
+        Column("net_usd", "Net", usd),
+        Column("payback_days", "Month's cost back in" if steady else "Pays for itself in",
+               month_payback if steady else fmt.duration_days),
+    ]  # fmt: skip
     per = "a steady year" if steady else "the simulated period"
-    return {
-        "columns": ["Practice", "Patients", "Bookings", "Recovered", "AI cost", "Net",
-                    "Month's cost back in" if steady else "Pays for itself in"],
-        "rows": rows,
-        "note": f"Patients: active patients; bookings: the AI's, first year; recovered revenue "
-        f"(beyond calling by hand), AI cost and net: {per}. Each practice pays its own platform "
-        f"fee ({fmt.usd(roi.inputs.ai.platform_fee_monthly_usd)} a month); the group's figures "
-        f"above are the sums of these {len(rows)} practices.",
-    }  # fmt: skip
+    note = (
+        f"Recovered revenue (beyond calling by hand), AI cost and net: {per}. Each practice pays "
+        f"its own platform fee ({fmt.usd(roi.inputs.ai.platform_fee_monthly_usd)} a month); the "
+        f"group's return is the sum of these {len(rows)} practices."
+    )
+    return rows, columns, note
 
 
 def sensitivity_words(roi: Roi) -> tuple[str, tuple[str, ...]]:

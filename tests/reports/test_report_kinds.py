@@ -137,3 +137,26 @@ def test_the_practice_table_takes_rows_and_extra_columns():
     table = practice_table(rows, (*PRACTICE_TABLE_COLUMNS, Column("net_usd", "Net", fmt.usd)))
     assert table["columns"] == [("Practice", False), ("Contacts", True), ("Net", True)]
     assert table["rows"] == [["A", "1,200", "$5,400"], ["B", "10", "-"]]
+
+
+def test_a_group_shows_one_table_of_its_practices_with_their_kpis_and_their_own_dollars(
+    group_dir, tmp_path
+):
+    from dentsim.reports.report import _run_report
+    from dentsim.reports.roi import load_roi_inputs
+
+    page, _, _, roi_bytes = _run_report(open_results(group_dir), load_roi_inputs(None), None)
+    table = page.practices
+    labels = [label for label, _ in table["columns"]]
+    assert labels[0] == "Practice"  # (state and size come from practices.parquet, absent here)
+    assert {"Contacts", "Connect rate", "Recovered", "AI cost", "Net"} <= set(labels)
+    assert len(table["rows"]) == 2
+    assert "pays its own platform fee ($299 a month)" in table["note"]
+    # each practice pays its own fee: the two practices' costs are the group's
+    doc = json.loads(roi_bytes)
+    costs = [p["steady_state"]["cost_usd"] for p in doc["practices"]]
+    cost = labels.index("AI cost")
+    shown = [float(re.sub(r"[$,]", "", row[cost])) for row in table["rows"]]
+    assert shown == pytest.approx(costs, rel=5e-3)
+    html = build_report(group_dir, tmp_path / "out").html.read_text()
+    assert html.count("<h2>Practice by practice</h2>") == 1 and "Each practice</h3>" not in html
