@@ -32,7 +32,7 @@ from dentsim.reports.roi_steady import (
     usage_usd,
     warmup_days,
 )
-from dentsim.results.stats import Estimate, mean_estimate
+from dentsim.results.stats import ANY, NON_NEGATIVE, SHARE, Estimate, Support, mean_estimate
 from dentsim.vocabulary import BOOKING_USE_CASES, OPT_OUT_KINDS, USE_CASES
 
 # ----------------------------------------------------------------------------- the run's calendar
@@ -387,9 +387,22 @@ def combine_runs(
         d["steady_days"] = np.array(float(tl.days - p.warm))
     keys = derived[0].keys()
     values = {
-        k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived])) for k in keys
+        k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived]), support(k))
+        for k in keys
     }
     return values, p.scale, p.simulated
+
+
+def support(key: str) -> Support:
+    """What a figure can be, so its interval never leaves it: a net return or a catch-up (the
+    first year less the steady rate) may be negative, a share lies in [0, 1], the rest (counts,
+    dollars, hours, days) is never negative."""
+    name = key.rsplit(":", 1)[-1] if not key.startswith("catchup:") else key
+    if key.startswith("catchup:") or "net" in name:
+        return ANY
+    if "share" in name or "rate" in name or name == "manual_ratio":
+        return SHARE
+    return NON_NEGATIVE
 
 
 def _scaled(q: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:

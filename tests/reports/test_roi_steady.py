@@ -226,3 +226,22 @@ def test_every_booking_use_case_has_the_counts_the_steady_state_needs(run_dir):
     q = run_quantities(run, timeline(run.scenario))
     for uc in BOOKING_USE_CASES:
         assert {f"no_show_n:{uc}", f"cancelled_n:{uc}", f"booked_by_day:{uc}"} <= set(q)
+
+
+def test_a_replicated_rois_intervals_stay_inside_what_each_figure_can_be(replicated_dir):
+    from dentsim.reports.roi import support
+    from dentsim.reports.roi_build import roi_from_runs
+
+    results = open_results(replicated_dir)
+    roi = roi_from_runs(results, [read_run(d) for d in results.run_dirs], RoiInputs())
+    checked = 0
+    for key, e in roi.values.items():
+        lo_bound, hi_bound = support(key)
+        assert e.low is not None and e.high is not None
+        low, high = np.asarray(e.low, float), np.asarray(e.high, float)
+        assert np.all(np.isnan(low) | (low >= lo_bound)), key
+        assert np.all(np.isnan(high) | (high <= hi_bound)), key
+        checked += 1
+    assert support("net_return_usd")[0] < 0 and support("catchup:booked_n")[0] < 0
+    assert support("ai_share_worked") == (0.0, 1.0) and support("cost_usd") == (0.0, np.inf)
+    assert checked > 50
