@@ -492,10 +492,18 @@ def sweep_content(
     if outcomes:
         facts.append(("Compliance audit", f"{violations:,} violations in {checked:,} contacts"))
     missing = [v for v in s.variants if v not in outcomes]
+    steady = [v for v, o in outcomes.items() if o.steady]
+    period = (
+        "a steady year (after the one-time catch-up of the first weeks)"
+        if len(steady) == len(outcomes)
+        else "the simulated period (too short to measure a steady year)"
+        if not steady
+        else f"a steady year for {', '.join(steady)}, the simulated period for the others"
+    )
     money_note = (
         "Recovered revenue (beyond what calling by hand would have brought), AI cost and net "
-        "return are each variant's ROI, as the ROI page of a run computes it, averaged over its "
-        "replications; violations are the independent audit's, summed over them."
+        f"return are each variant's ROI over {period}, as the ROI page of a run computes it, "
+        "averaged over its replications; violations are the independent audit's, summed over them."
     )
     if not outcomes:
         money_note = (

@@ -91,6 +91,7 @@ class VariantOutcome:
     cells: dict[str, Cell]  # ROI_KEYS, with paired differences from the base
     violations: int
     contacts_checked: int
+    steady: bool  # the ROI of a steady year (after the warm-up), else of the simulated period
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,17 +343,21 @@ def variant_outcomes(
         units = unit_values(inputs, runs[0].scenario)
         quantities = [run_quantities(r, tl) for r in runs]
         audits = [compliance([(r.path, r)], rules_file) for r in runs]
+        values, _, _ = combine_runs(quantities, inputs, units, tl, "mean")
+        # the steady year leads, as on a run's ROI page; a run too short for one shows its period
+        steady = bool(np.isfinite(values["steady:net_return_usd"].value))
+        pre = "steady:" if steady else ""
         per_rep[name] = {}
         for path, q in zip(dirs, quantities, strict=True):
-            values, _, _ = combine_runs([q], inputs, units, tl, "mean")
-            figures = {k: float(values[k].value) for k in ROI_KEYS}
+            one, _, _ = combine_runs([q], inputs, units, tl, "mean")
+            figures = {k: float(one[pre + k].value) for k in ROI_KEYS}
             per_rep[name][_replication(path.name)] = figures
-        values, _, _ = combine_runs(quantities, inputs, units, tl, "mean")
         out[name] = VariantOutcome(
             n_runs=len(runs),
-            cells={k: _cell(values[k]) for k in ROI_KEYS},
+            cells={k: _cell(values[pre + k]) for k in ROI_KEYS},
             violations=sum(a.violations for a in audits),
             contacts_checked=sum(a.contacts_checked for a in audits),
+            steady=steady,
         )
         del runs  # one variant's tables in memory at a time
     base = per_rep.get(s.base or "")

@@ -135,3 +135,33 @@ def test_a_setting_is_named_by_the_schemas_description(key, label, value, words)
     got_label, say = describe_key(key)
     assert got_label.startswith(label)
     assert say(value) == words
+
+
+def test_a_variants_return_is_its_steady_year_when_the_run_measures_one(real_sweep, run_dir):
+    """60 days are too short for a steady year: the period's ROI, and the page says so. The
+    120-day run measures one: each variant's figures are then its steady year's."""
+    import dataclasses
+
+    from dentsim.reports.results import open_results, read_run
+    from dentsim.reports.roi import RoiInputs, combine_runs, run_quantities, timeline, unit_values
+    from dentsim.reports.sweep import ROI_KEYS, read_sweep, variant_outcomes
+
+    results = open_results(real_sweep)
+    sweep = read_sweep(results.root, results.manifest, results)
+    short = variant_outcomes(sweep, RoiInputs(), None)
+    assert not any(o.steady for o in short.values())
+    html = unescape(build_report(real_sweep, real_sweep.parent / "short_report").html.read_text())
+    assert "over the simulated period (too short to measure a steady year)" in html
+
+    longer = dataclasses.replace(sweep, run_dirs={name: (run_dir,) for name in sweep.variants})
+    outcomes = variant_outcomes(longer, RoiInputs(), None)
+    run = read_run(run_dir)
+    tl = timeline(run.scenario)
+    values, _, _ = combine_runs(
+        [run_quantities(run, tl)], RoiInputs(), unit_values(RoiInputs(), run.scenario), tl, "mean"
+    )
+    for outcome in outcomes.values():
+        assert outcome.steady
+        for key in ROI_KEYS:
+            assert outcome.cells[key].mean == pytest.approx(float(values[f"steady:{key}"].value))
+    assert values["steady:beyond_manual_usd"].value != values["beyond_manual_usd"].value
