@@ -120,12 +120,12 @@ def _usd_axis(ax: Axes, axis: str = "y") -> None:
 
 
 def _pct_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
-    formatter = FuncFormatter(lambda x, _: f"{100 * x:.{decimals}f} %")
+    formatter = FuncFormatter(lambda x, _: f"{100 * x:.{decimals}f}%")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
 
 
 def _pct0(x: float) -> str:
-    """A band edge: '35 %', '1.5 %'."""
+    """A band edge: '35%', '1.5%'."""
     return f"{100 * x:.1f}".rstrip("0").rstrip(".") + " %"
 
 
@@ -276,7 +276,7 @@ def kpi_bands(kpis: dict[str, Any]) -> Chart:
             ax.axvspan(low, high, color=GREEN_BAND, zorder=0)
             if red is not None:
                 ax.axvline(red, color=RED, lw=1.2, ls="--")
-                ax.text(red, 0.95, " 3 % red line", color=RED, fontsize=SMALL, va="top",
+                ax.text(red, 0.95, " 3% red line", color=RED, fontsize=SMALL, va="top",
                         transform=ax.get_xaxis_transform())  # fmt: skip
             ax.set_xlim(0, right)
             ax.set_ylim(-1, 1)
@@ -314,8 +314,8 @@ def optout_trend(roi: Roi) -> Chart:
         top = max(0.042, float(np.nanmax(value)) * 1.3 if np.isfinite(value).any() else 0.0)
         if est.high is not None and np.isfinite(est.high).any():
             top = max(top, float(np.nanmax(est.high)) * 1.05)
-        ax.axhspan(0, 0.015, color=GREEN_BAND, zorder=0, label="healthy (below 1.5 %)")
-        ax.axhline(0.03, color=RED, lw=1.2, ls="--", label="3 % red line")
+        ax.axhspan(0, 0.015, color=GREEN_BAND, zorder=0, label="healthy (below 1.5%)")
+        ax.axhline(0.03, color=RED, lw=1.2, ls="--", label="3% red line")
         if est.low is not None and est.high is not None:
             low = np.where(short, np.nan, np.asarray(est.low, np.float64))
             high = np.where(short, np.nan, np.asarray(est.high, np.float64))

@@ -199,8 +199,8 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
             "need rework.",
             (
                 "Bands from the dental-outreach benchmarks for the first 30 days of a use case: "
-                "connect 35-45 %, opt-out below 1.5 % (3 % red line), recall conversion 15-25 %, "
-                "treatment-plan 18-25 %, reactivation 8-12 %.",
+                "connect 35-45%, opt-out below 1.5% (3% red line), recall conversion 15-25%, "
+                "treatment-plan 18-25%, reactivation 8-12%.",
                 "Conversion = contacted patients who booked / contacted patients.",
             ),
         ),
@@ -470,14 +470,14 @@ def sweep_content(
         "pareto": Figure(
             "pareto",
             "Scatter of bookings against opt-out rate per variant, Pareto front highlighted",
-            "Each point is a variant's mean over its replications, with 95 % intervals; the "
+            "Each point is a variant's mean over its replications, with 95% intervals; the "
             "front joins the variants no other variant beats on both bookings and opt-outs.",
-            ("Dotted line: 1.5 % healthy opt-out limit; dashed: the 3 % red line.",),
+            ("Dotted line: 1.5% healthy opt-out limit; dashed: the 3% red line.",),
         ),
         "kpis_by_variant": Figure(
             "kpis_by_variant",
-            "KPIs per variant with 95 % error bars",
-            "Mean of each KPI per variant over the replications, with its 95 % interval; grey is "
+            "KPIs per variant with 95% error bars",
+            "Mean of each KPI per variant over the replications, with its 95% interval; grey is "
             "the base variant, green the variants on the Pareto front.",
         ),
     }
@@ -538,7 +538,7 @@ def sweep_content(
             "note": (
                 "Differences are paired: each replication of a variant runs on the same patients "
                 "and seeds as the base's, so a difference whose interval excludes zero is real "
-                "(green: better, red: worse). In each cell: the mean, its 95 % interval, then "
+                "(green: better, red: worse). In each cell: the mean, its 95% interval, then "
                 "the difference from the base and its interval."
             ),
         },

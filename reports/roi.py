@@ -308,7 +308,7 @@ class SensitivityRow:
     """The steady net return with one assumption at its low and at its high value."""
 
     assumption: str  # in words: "Treatment-plan value"
-    low: str  # the low value in words: "$845", "20.0 %", "25 % fewer"
+    low: str  # the low value in words: "$845", "20.0%", "25% fewer"
     high: str
     net_at_low: float
     net_at_high: float

@@ -229,7 +229,7 @@ def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]
 
 def sensitivity_words(roi: Roi) -> tuple[str, tuple[str, ...]]:
     """The tornado's caption and its stated assumptions."""
-    pct = f"{100 * RELATIVE_CHANGE:.0f} %"
+    pct = f"{100 * RELATIVE_CHANGE:.0f}%"
     low, high = MANUAL_SHARE_RANGE
     caption = (
         "Each bar is the steady-state net return a year with one assumption at its low (amber) "

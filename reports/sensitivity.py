@@ -20,7 +20,7 @@ from dentsim.reports.roi import Prepared, Sensitivity, SensitivityRow
 from dentsim.reports.roi_inputs import RoiInputs, UnitValues
 from dentsim.reports.roi_steady import steady_figures
 
-RELATIVE_CHANGE = 0.25  # fees, prices, acceptance and no-shows: -25 % and +25 %
+RELATIVE_CHANGE = 0.25  # fees, prices, acceptance and no-shows: -25% and +25%
 MANUAL_SHARE_RANGE = (0.2, 0.6)  # the share of the list a practice works by hand
 
 # (inputs, units, acceptance factor, no-show factor) -> the steady net of one set of counts
@@ -71,7 +71,7 @@ def _cases(inputs: RoiInputs, units: UnitValues) -> list[tuple[str, tuple[str, C
     unit("Reactivated patient value", "reactivated_patient")
     unit("Treatment-plan value", "treatment_plan")
     unit("Chair hour kept by a prevented no-show", "chair_hour")
-    pct = f"{100 * RELATIVE_CHANGE:.0f} %"
+    pct = f"{100 * RELATIVE_CHANGE:.0f}%"
     cases.append(("Patients accepting a visit", (f"{pct} fewer", (inputs, units, lo, 1.0)),
                   (f"{pct} more", (inputs, units, hi, 1.0))))  # fmt: skip
     cases.append(("No-show rate", (f"{pct} lower", (inputs, units, 1.0, lo)),

@@ -30,7 +30,7 @@ from dentsim.scenario import MAX_SEED
 @click.option(
     "--replications",
     type=click.IntRange(min=1),
-    help="Independent replications; KPIs as means with 95 % intervals",
+    help="Independent replications; KPIs as means with 95% intervals",
 )
 @executor_options
 @click.option("--quiet", is_flag=True, help="No progress bar or table")
@@ -78,7 +78,7 @@ def run(
                 scenario, replications, target, executor, resume=resume, progress=progress
             )
         if not quiet:
-            title = f"{scenario.name}: mean ± 95 % interval over {replications} replications"
+            title = f"{scenario.name}: mean ± 95% interval over {replications} replications"
             Console().print(ci_table(replicated.kpis, title))
             console.print(
                 f"wrote {target}/ in {replicated.outcome.wall_s:.1f} s ({executor.describe()})"

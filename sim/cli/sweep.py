@@ -37,7 +37,7 @@ def sweep(
 ) -> int:
     """Run the variants of SWEEP on the same patients, times replications, and compare them.
 
-    Writes results.parquet, summary.json/.parquet (means, 95 % intervals and paired differences
+    Writes results.parquet, summary.json/.parquet (means, 95% intervals and paired differences
     from the base), pareto.json (bookings against opt-out rate), sweep.json and timings.json.
     """
     plan = load_sweep(sweep_file, replications)

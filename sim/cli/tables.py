@@ -79,7 +79,7 @@ def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "-"
     if key.endswith(("_rate", "_recovery")) or key == "conversion":
-        return f"{100 * value:.1f} %"
+        return f"{100 * value:.1f}%"
     if key.endswith("revenue"):
         return f"${value:,.0f}"
     if isinstance(value, float):
@@ -92,7 +92,7 @@ SWEEP_DIFFS = ("bookings", "opt_out_rate")
 
 
 def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> FittedTable:
-    """One row per variant: overall means ± 95 % half-widths, and paired differences from base."""
+    """One row per variant: overall means ± 95% half-widths, and paired differences from base."""
     base = summary["base_variant"]
     headers = []
     for kpi in SWEEP_COLUMNS:
@@ -110,14 +110,14 @@ def sweep_table(summary: dict[str, Any], front: dict[str, Any]) -> FittedTable:
                 cells.append("" if name == base else diff)
         rows.append((f"{name}{' *' if name in front['front'] else ''}", tuple(cells)))
     title = (
-        f"{summary['sweep']}: means ± 95 % interval over {summary['replications']} "
+        f"{summary['sweep']}: means ± 95% interval over {summary['replications']} "
         f"replications; Δ: paired difference from {base}; *: Pareto front (bookings, opt-outs)"
     )
     return FittedTable(title=title, label="variant", headers=tuple(headers), rows=tuple(rows))
 
 
 def ci_table(summary: dict[str, Any], title: str) -> FittedTable:
-    """The replicated KPI table: mean ± 95 % half-width, overall and per use case."""
+    """The replicated KPI table: mean ± 95% half-width, overall and per use case."""
 
     def cell(key: str, e: dict[str, Any] | None) -> str:
         e = e or {}

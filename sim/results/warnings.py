@@ -18,9 +18,9 @@ from dentsim.scenario import Scenario, minutes_of
 
 # A rule that refuses (defers, drops, or withholds the message of) more than this share of a
 # run's due contacts is reported. A clean baseline practice-year stays far below: its largest
-# share is under 1 % (internal_dnc, opt_out, wrong_number each about 0.5 %), while a strategy
-# that runs into the frequency caps (scenarios/aggressive.yaml: healthcare_weekly_cap 7 %) or a
-# practice whose every text is dropped (100 %) is well above.
+# share is under 1% (internal_dnc, opt_out, wrong_number each about 0.5%), while a strategy
+# that runs into the frequency caps (scenarios/aggressive.yaml: healthcare_weekly_cap 7%) or a
+# practice whose every text is dropped (100%) is well above.
 REFUSED_SHARE = 0.05
 REFUSED_MIN_CONTACTS = 20  # fewer refusals than this are not a trend, whatever the share
 
@@ -92,7 +92,7 @@ def refusal_warnings(
                 "by_action": by_action,
                 "after_call_hours": waited,
                 "message": (
-                    f"{rule_id} refused {n:,} of {due:,} due contacts ({100 * share:.1f} %: "
+                    f"{rule_id} refused {n:,} of {due:,} due contacts ({100 * share:.1f}%: "
                     f"{how}){cause}; see deferrals.parquet"
                 ),
             }
