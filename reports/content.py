@@ -415,8 +415,9 @@ KPI_WORDS = {
 def _sweep_cell(c: SweepCell, key: str, is_base: bool) -> dict[str, Any]:
     """A comparison cell: the mean, its interval, and the paired difference from the base with
     its interval, each on a line of its own so the columns stay narrow."""
-    f = fmt.usd if key.endswith("_usd") else fmt.kpi(key)
-    d = fmt.signed(fmt.points if f is fmt.pct else f)
+    plain = fmt.usd if key.endswith("_usd") else fmt.kpi(key)
+    f = fmt.estimated(plain)  # means over replications: three significant figures
+    d = fmt.signed(fmt.estimated(fmt.points if plain is fmt.pct else plain))
     cell: dict[str, Any] = {
         "value": "-" if c.mean is None else f(c.mean),
         "ci": "" if c.low is None or c.high is None else f"{f(c.low)} to {f(c.high)}",
@@ -433,6 +434,16 @@ def _sweep_cell(c: SweepCell, key: str, is_base: bool) -> dict[str, Any]:
         if c.diff_low > 0 or c.diff_high < 0:
             cell["better"] = (c.diff_low > 0) != (key in LOWER_IS_BETTER)
     return cell
+
+
+def _add_up(cells: list[dict[str, Any]], means: list[float | None]) -> None:
+    """Recovered, cost and net shown so that recovered - cost = net on the page."""
+    recovered, cost, _ = means
+    if recovered is None or cost is None:
+        return
+    (r, c), net = fmt.adding_up([recovered, -cost])
+    for cell, value in zip(cells, (r, -c, net), strict=False):
+        cell["value"] = fmt.usd(value)
 
 
 def _better_word(key: str) -> str:
@@ -461,6 +472,7 @@ def sweep_content(
         outcome = outcomes.get(name)
         if outcome is not None:
             cells = [_sweep_cell(outcome.cells[k], k, is_base) for k in ROI_KEYS]
+            _add_up(cells, [outcome.cells[k].mean for k in ROI_KEYS])
             contacts = f"in {outcome.contacts_checked:,} contacts"
             cells.append({"value": f"{outcome.violations:,}", "ci": contacts, "diff": "",
                           "diff_ci": "", "better": None, "bad": outcome.violations > 0})  # fmt: skip

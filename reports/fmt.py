@@ -73,14 +73,15 @@ def adding_up(
     """Terms rounded alike, and their total as the sum of the rounded terms, so the page adds up:
     (883.6, -1.4) -> ([884.0, -1.0], 883.0), shown '884 h - 1 h = 883 h' (not '882 h').
 
-    One step for all: the largest term's `digits` significant figures, never finer than
-    `resolution`, the smallest unit the formatter shows (1 for $, h and counts, 0.001 for a %).
+    One step for all: fine enough that the smallest term keeps its `digits` significant figures
+    ($121,319 + $9,374 -> $121,320 + $9,370 = $130,690), never finer than `resolution`, the
+    smallest unit the formatter shows (1 for $, h and counts, 0.001 for a %).
     """
     sizes = [abs(t) for t in terms if math.isfinite(t) and t != 0]
     if not sizes:
         return list(terms), float(sum(terms))
     places = min(
-        digits - 1 - math.floor(math.log10(max(sizes))), -math.floor(math.log10(resolution))
+        digits - 1 - math.floor(math.log10(min(sizes))), -math.floor(math.log10(resolution))
     )
     shown = [round(t, places) if math.isfinite(t) else t for t in terms]
     return shown, round(sum(shown), max(places, 0))
@@ -108,7 +109,7 @@ def duration_days(days: float) -> str:
     if not math.isfinite(days):
         return "not within the simulated period"
     if days < 14:
-        return f"{days:.0f} days"
+        return "1 day" if round(days) == 1 else f"{days:.0f} days"
     if days < 63:
         return f"about {days / 7:.0f} weeks"
     return f"about {days / (365 / 12):.0f} months"
@@ -124,7 +125,9 @@ def signed(f: Formatter) -> Formatter:
 
     def out(x: float) -> str:
         text = f(x)
-        return text if text.startswith(("-", "+")) or not math.isfinite(x) or x == 0 else f"+{text}"
+        if not math.isfinite(x) or x == 0 or text.lstrip("-") == f(0.0):
+            return f(0.0) if math.isfinite(x) else text  # '-0.0 pp' rounds to no change
+        return text if text.startswith(("-", "+")) else f"+{text}"
 
     return out
 

@@ -138,7 +138,7 @@ def years_table(roi: Roi) -> dict[str, Any]:
                 "catchup": cell(f"catchup:{catch_key}", f) if steady else ("-", ""),
             }
         terms = [_v(roi, f"steady:{key}"), _v(roi, f"catchup:{catch_key}")]
-        (s_, c_), first = fmt.adding_up(terms, digits=_keeping_the_smallest(terms))
+        (s_, c_), first = fmt.adding_up(terms)
         return {
             "steady": (f(s_), fmt.short_interval(roi[f"steady:{key}"], f)),
             "first": (f(first), fmt.short_interval(roi[key], f)),
@@ -185,14 +185,6 @@ def years_table(roi: Roi) -> dict[str, Any]:
     if not steady:
         notes.insert(0, too_short(roi))
     return {"rows": rows, "notes": notes, "first_label": f"First {_period(roi)} as simulated"}
-
-
-def _keeping_the_smallest(terms: list[float]) -> int:
-    """Significant figures of the largest term that leave the smallest its three."""
-    sizes = [abs(t) for t in terms if math.isfinite(t) and t != 0]
-    if len(sizes) < 2:
-        return fmt.SIGNIFICANT
-    return fmt.SIGNIFICANT + math.floor(math.log10(max(sizes))) - math.floor(math.log10(min(sizes)))
 
 
 def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]:

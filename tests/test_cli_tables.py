@@ -47,7 +47,10 @@ def replicated() -> dict:
 
 @pytest.mark.parametrize(
     ("table", "values"),
-    [("kpis", {"12,964", "40.6%", "$123,456"}), ("replicated", {"13,612.2", "8,236.2", "$129,629"})],
+    [
+        ("kpis", {"12,964", "40.6%", "$123,456"}),
+        ("replicated", {"13,612.2", "8,236.2", "$129,629"}),
+    ],
 )
 def test_every_kpi_label_and_value_is_whole_in_80_columns(table: str, values: set[str]) -> None:
     made = kpi_table(KPIS, "baseline") if table == "kpis" else ci_table(replicated(), "baseline")

@@ -52,8 +52,8 @@ def test_an_interval_shows_its_value_and_ends_to_three_significant_figures() -> 
 def test_hours_saved_less_hours_added_add_up_as_printed() -> None:
     (saved, added), net = fmt.adding_up([883.6, -1.4])
     assert (fmt.hours(saved), fmt.hours(-added), fmt.hours(net)) == ("884 h", "1 h", "883 h")
-    (big, small), total = fmt.adding_up([88_361.0, 1_449.0])  # rounded to the largest's 3 figures
-    assert (big, small, total) == (88_400.0, 1_400.0, 89_800.0)
+    (big, small), total = fmt.adding_up([88_361.0, 1_449.0])  # the smallest keeps 3 figures
+    assert (big, small, total) == (88_360.0, 1_450.0, 89_810.0)
     (a, b), share = fmt.adding_up([0.4013, 0.0021], resolution=0.001)
     assert (fmt.pct(a), fmt.pct(b), fmt.pct(share)) == ("40.1%", "0.2%", "40.3%")
 
@@ -70,3 +70,11 @@ def test_a_kpis_formatter_follows_its_support() -> None:
     assert fmt.kpi("voice_fallback_recovery")(0.5) == "50.0%"
     assert fmt.kpi("booked_revenue")(1234) == "$1,234"
     assert fmt.kpi("sms_sent")(0.1) == "0.1"
+
+
+def test_a_difference_that_rounds_to_nothing_has_no_sign_and_one_day_is_a_day() -> None:
+    points = fmt.signed(fmt.estimated(fmt.points))
+    assert points(-0.00001) == "0.0 pp" and points(0.0123) == "+1.2 pp"
+    assert points(-0.0123) == "-1.2 pp"
+    assert fmt.signed(fmt.estimated(fmt.number))(75.3333) == "+75.3"
+    assert fmt.duration_days(1.2) == "1 day" and fmt.duration_days(3) == "3 days"

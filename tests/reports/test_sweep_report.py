@@ -66,8 +66,9 @@ def test_a_sweep_report_shows_each_variants_return_with_the_roi_file(real_sweep,
         assert usd(recovered) > 0
         assert usd(net) == pytest.approx(usd(recovered) - usd(cost), abs=1.5)
         # 60 days are two months of service: the fee is billed twice in every replication
-        assert usd(costly[variant][1]) - usd(cost) == pytest.approx(2000, abs=1)
-        assert costly[variant][0] == recovered
+        # (each shown to three significant figures of the smaller of recovered and cost)
+        assert usd(costly[variant][1]) - usd(cost) == pytest.approx(2000, abs=10)
+        assert usd(costly[variant][0]) == pytest.approx(usd(recovered), abs=10)
         assert violations == "0"
 
 
