@@ -39,28 +39,38 @@ def month_payback(days: float) -> str:
 
 
 def cards(roi: Roi) -> list[tuple[str, str, str]]:
-    """The four headline cards: the steady year when measured, the simulated period otherwise."""
-    est = lambda key, f: fmt.interval(roi[key], f)  # noqa: E731
+    """The four headline cards: the steady year when measured, the simulated period otherwise.
+    A card's value is the estimate; its interval, when replicated, heads the small print."""
+    usd = fmt.estimated(fmt.usd)
+
+    def card(label: str, key: str, f: fmt.Formatter, note: str) -> tuple[str, str, str]:
+        between = fmt.short_interval(roi[key], f)
+        return (
+            label,
+            fmt.estimated(f)(_v(roi, key)),
+            f"{between} (95%); {note}" if between else note,
+        )
+
     if not measured(roi):
         return [
-            ("Recovered revenue", est("beyond_manual_usd", fmt.usd),
-             "in the simulated period, catch-up included; beyond calling by hand"),
-            ("Net return", est("net_return_usd", fmt.usd),
-             f"after {fmt.usd(_v(roi, 'cost_usd'))} of AI cost"),
+            card("Recovered revenue", "beyond_manual_usd", fmt.usd,
+                 "in the simulated period, catch-up included; beyond calling by hand"),
+            card("Net return", "net_return_usd", fmt.usd,
+                 f"after {usd(_v(roi, 'cost_usd'))} of AI cost"),
             ("Pays for itself in", fmt.duration_days(_v(roi, "payback_days")),
              "from the start, catch-up included"),
-            ("Staff hours freed", est("staff_hours_net", fmt.hours),
-             "the calls your team would have made by hand"),
+            card("Staff hours freed", "staff_hours_net", fmt.hours,
+                 "the calls your team would have made by hand"),
         ]  # fmt: skip
     return [
-        ("Recovered revenue a year", est("steady:beyond_manual_usd", fmt.usd),
-         f"in a steady year, after the catch-up of {warmup_words(roi)}; beyond calling by hand"),
-        ("Net return a year", est("steady:net_return_usd", fmt.usd),
-         f"after {fmt.usd(_v(roi, 'steady:cost_usd'))} a year of AI cost"),
+        card("Recovered revenue a year", "steady:beyond_manual_usd", fmt.usd,
+             f"in a steady year, after the catch-up of {warmup_words(roi)}; beyond calling by hand"),
+        card("Net return a year", "steady:net_return_usd", fmt.usd,
+             f"after {usd(_v(roi, 'steady:cost_usd'))} a year of AI cost"),
         ("A month's cost earned back in", month_payback(_v(roi, "steady:payback_days")),
          "of steady operation"),
-        ("Staff hours freed a year", est("steady:staff_hours_net", fmt.hours),
-         "the calls your team would have made by hand"),
+        card("Staff hours freed a year", "steady:staff_hours_net", fmt.hours,
+             "the calls your team would have made by hand"),
     ]  # fmt: skip
 
 
