@@ -122,26 +122,22 @@ def _state_cap(rule: r.StateDailyCap) -> str:
 
 
 def _daily_cap(rule: r.HealthcareDailyCap) -> str:
-    day = (
-        "a day (the patient's local date)"
-        if rule.day == "local_calendar_day"
-        else "in any 24 hours"
-    )
-    return (
-        f"At most {_times(rule.max_contacts, 'contact', 'contacts')} {day} from the "
-        f"practice to one number, {_channels(rule.channels)} counted together"
-        f"{_not_counted(rule.not_counted_purposes)}."
+    local = rule.day == "local_calendar_day"
+    return _practice_cap(
+        rule, "a day (the patient's local date)" if local else "in any 24 hours"
     )
 
 
 def _weekly_cap(rule: r.HealthcareWeeklyCap) -> str:
-    week = (
-        "7 days (the patient's local dates)"
-        if rule.week == "local_7_calendar_days"
-        else "168 hours"
+    local = rule.week == "local_7_calendar_days"
+    return _practice_cap(
+        rule, "in any 7 days (the patient's local dates)" if local else "in any 168 hours"
     )
+
+
+def _practice_cap(rule: r.HealthcareDailyCap | r.HealthcareWeeklyCap, period: str) -> str:
     return (
-        f"At most {_times(rule.max_contacts, 'contact', 'contacts')} in any {week} from the "
+        f"At most {_times(rule.max_contacts, 'contact', 'contacts')} {period} from the "
         f"practice to one number, {_channels(rule.channels)} counted together"
         f"{_not_counted(rule.not_counted_purposes)}."
     )

@@ -14,19 +14,7 @@ from dentsim.reports.report import build_report
 from dentsim.reports.sweep import describe_key
 from dentsim.scenario import Scenario
 from tests.conftest import small
-from tests.experiments.conftest import write_sweep
-
-SWEEP_TEXT = """\
-name: tiny_sweep
-base: tiny.yaml
-replications: 2
-variants:
-  - name: unknown_caller_id
-    overrides:
-      telephony.caller_id: unknown
-grid:
-  strategy.combine: [false]
-"""
+from tests.experiments.conftest import SWEEP_TEXT, write_sweep
 
 
 @pytest.fixture(scope="module")
