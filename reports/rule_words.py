@@ -123,9 +123,7 @@ def _state_cap(rule: r.StateDailyCap) -> str:
 
 def _daily_cap(rule: r.HealthcareDailyCap) -> str:
     local = rule.day == "local_calendar_day"
-    return _practice_cap(
-        rule, "a day (the patient's local date)" if local else "in any 24 hours"
-    )
+    return _practice_cap(rule, "a day (the patient's local date)" if local else "in any 24 hours")
 
 
 def _weekly_cap(rule: r.HealthcareWeeklyCap) -> str:
