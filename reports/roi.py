@@ -354,10 +354,12 @@ class Prepared:
     scale: float  # the practice's active patients over the simulated ones (1.0 when not given)
     simulated: int  # simulated active patients (mean over replications, sum over a group)
     warm: int  # warm-up days, one for all runs
+    parts: list[dict[str, np.ndarray]]  # each run's counts, scaled (a group's practices)
 
 
 def prepare(quantities: list[dict[str, np.ndarray]], inputs: RoiInputs, how: str) -> Prepared:
     """Sum the runs' counts (`how` = "sum": a group) or keep them apart (replications)."""
+    runs = quantities
     if how == "sum":
         quantities = [{k: np.sum([q[k] for q in quantities], axis=0) for k in quantities[0]}]
     simulated = float(np.mean([float(q["active_patients"]) for q in quantities]))
@@ -365,7 +367,41 @@ def prepare(quantities: list[dict[str, np.ndarray]], inputs: RoiInputs, how: str
     scale = given / simulated if given and simulated else 1.0
     # one warm-up for all: found in the runs' summed contacts, so every run has the same window
     warm = warmup_days(np.sum([q["voice_by_day"] + q["sms_by_day"] for q in quantities], axis=0))
-    return Prepared([_scaled(q, scale) for q in quantities], scale, round(simulated), warm)
+    return Prepared(
+        [_scaled(q, scale) for q in quantities],
+        scale,
+        round(simulated),
+        warm,
+        [_scaled(q, scale) for q in runs],
+    )
+
+
+# Figures that are not sums of a group's practices: shares and ratios, the months billed, and
+# the payback day (the group's cumulative revenue against its cost); every other figure of a
+# group is the sum of its practices' own (each practice's attendance, manual baseline, fee).
+NOT_ADDITIVE = frozenset({
+    "return_per_dollar", "payback_days", "ai_share_worked", "share_beyond_manual",
+    "manual_ratio", "hard_optout_rate_by_month", "billed_months",
+    "steady:return_per_dollar", "steady:payback_days",
+})  # fmt: skip
+
+
+def group_figures(
+    p: Prepared, inputs: RoiInputs, units: UnitValues, tl: Timeline
+) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+    """A group's figures as the sums of its practices' (each priced on its own), and theirs."""
+    parts = [derive(q, inputs, units, tl, p.warm) for q in p.parts]
+    total = derive(p.quantities[0], inputs, units, tl, p.warm)
+    for k in total:
+        if k not in NOT_ADDITIVE:
+            total[k] = np.sum([np.asarray(d[k], np.float64) for d in parts], axis=0)
+    for pre in ("", "steady:"):
+        beyond, cost = float(total[pre + "beyond_manual_usd"]), float(total[pre + "cost_usd"])
+        total[pre + "return_per_dollar"] = np.array(beyond / cost if cost else math.nan)
+    beyond = float(total["steady:beyond_manual_usd"])
+    monthly = float(total["steady:cost_usd"]) / 12
+    total["steady:payback_days"] = np.array(monthly / (beyond / 365) if beyond > 0 else math.nan)
+    return total, parts
 
 
 def combine_runs(
@@ -381,7 +417,10 @@ def combine_runs(
     ones, when the practice gave its own count) and the simulated active patients.
     """
     p = prepare(quantities, inputs, how)
-    derived = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
+    if how == "sum":
+        derived = [group_figures(p, inputs, units, tl)[0]]
+    else:
+        derived = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
     for d in derived:
         d["warmup_days"] = np.array(float(p.warm))
         d["steady_days"] = np.array(float(tl.days - p.warm))

@@ -4,13 +4,15 @@ its practices (every practice priced on its own, so the group pays one platform 
 
 from __future__ import annotations
 
+import numpy as np
+
 from dentsim.reports.results import Results, Run
 from dentsim.reports.roi import (
     PracticeRow,
     Roi,
     RoiInputs,
     combine_runs,
-    derive,
+    group_figures,
     prepare,
     run_quantities,
     timeline,
@@ -36,17 +38,14 @@ def roi_from_runs(results: Results, runs: list[Run], inputs: RoiInputs) -> Roi:
     prepared = prepare(quantities, inputs, how)
     practices: tuple[PracticeRow, ...] = ()
     if results.kind == "group":
-        # each practice on its own, with the group's warm-up so the rows add up to the group
+        # each practice on its own, with the group's warm-up: the group's figures are their sums
+        _, parts = group_figures(prepared, inputs, units, tl)
         practices = tuple(
             PracticeRow(
                 _run_name(run) or f"Practice {i + 1}",
-                {
-                    k: float(v)
-                    for k, v in derive(q, inputs, units, tl, prepared.warm).items()
-                    if v.ndim == 0
-                },
-            )  # fmt: skip
-            for i, (run, q) in enumerate(zip(runs, quantities, strict=True))
+                {k: float(v) for k, v in part.items() if np.ndim(v) == 0},
+            )
+            for i, (run, part) in enumerate(zip(runs, parts, strict=True))
         )
     return Roi(
         values=values,

@@ -24,6 +24,8 @@ from dentsim.reports.roi import (
     USE_CASE_LABELS,
     RoiInputs,
     combine_runs,
+    derive,
+    prepare,
     run_quantities,
     timeline,
     unit_values,
@@ -347,10 +349,13 @@ def variant_outcomes(
         # the steady year leads, as on a run's ROI page; a run too short for one shows its period
         steady = bool(np.isfinite(values["steady:net_return_usd"].value))
         pre = "steady:" if steady else ""
+        # each replication with the variant's warm-up, so the mean of the paired differences is
+        # the difference of the means shown
+        prepared = prepare(quantities, inputs, "mean")
         per_rep[name] = {}
-        for path, q in zip(dirs, quantities, strict=True):
-            one, _, _ = combine_runs([q], inputs, units, tl, "mean")
-            figures = {k: float(one[pre + k].value) for k in ROI_KEYS}
+        for path, q in zip(dirs, prepared.quantities, strict=True):
+            one = derive(q, inputs, units, tl, prepared.warm)
+            figures = {k: float(one[pre + k]) for k in ROI_KEYS}
             per_rep[name][_replication(path.name)] = figures
         out[name] = VariantOutcome(
             n_runs=len(runs),

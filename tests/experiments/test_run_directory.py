@@ -210,7 +210,7 @@ def test_a_rerun_removes_the_last_runs_report_and_keeps_a_users_file_beside_it(
     run_scenario(short, out)
     report = out / "report"  # as `dentsim report` writes it by default
     (report / "charts").mkdir(parents=True)
-    for name in ("report.html", "report.pdf", "charts/funnel.png"):
+    for name in ("report.html", "report.pdf", "roi.json", "charts/funnel.png"):
         (report / name).write_bytes(b"of the last run")
     (report / "comments.md").write_text("mine\n")
     run_scenario(silent, out)

@@ -245,3 +245,27 @@ def test_a_replicated_rois_intervals_stay_inside_what_each_figure_can_be(replica
     assert support("net_return_usd")[0] < 0 and support("catchup:booked_n")[0] < 0
     assert support("ai_share_worked") == (0.0, 1.0) and support("cost_usd") == (0.0, np.inf)
     assert checked > 50
+
+
+def test_a_groups_figures_are_the_sums_of_its_practices_own(replicated_dir):
+    """Two practices that differ in what happened (attendance, list worked): each priced on its
+    own, and the group's figures their sums, not figures of the pooled counts."""
+    from dentsim.reports.roi import group_figures, prepare
+
+    runs = [read_run(d) for d in open_results(replicated_dir).run_dirs[:2]]
+    tl = timeline(runs[0].scenario)
+    inputs = RoiInputs()
+    units = unit_values(inputs, runs[0].scenario)
+    p = prepare([run_quantities(r, tl) for r in runs], inputs, "sum")
+    total, parts = group_figures(p, inputs, units, tl)
+    for key in ("beyond_manual_usd", "net_return_usd", "cost_usd", "realised_usd",
+                "steady:beyond_manual_usd", "steady:realised_usd", "steady:net_return_usd",
+                "steady:cost_usd", "catchup:beyond_manual_usd", "staff_hours_net"):  # fmt: skip
+        assert float(total[key]) == pytest.approx(sum(float(d[key]) for d in parts)), key
+    assert float(total["platform_usd"]) == pytest.approx(2 * float(parts[0]["platform_usd"]))
+    steady = float(total["steady:beyond_manual_usd"]) / float(total["steady:cost_usd"])
+    assert float(total["steady:return_per_dollar"]) == pytest.approx(steady)
+    pooled = derive(p.quantities[0], inputs, units, tl, p.warm)  # what the group showed before
+    assert float(pooled["steady:realised_usd"]) != pytest.approx(
+        float(total["steady:realised_usd"]), rel=1e-6
+    )

@@ -154,3 +154,43 @@ def test_a_variants_return_is_its_steady_year_when_the_run_measures_one(real_swe
         for key in ROI_KEYS:
             assert outcome.cells[key].mean == pytest.approx(float(values[f"steady:{key}"].value))
     assert values["steady:beyond_manual_usd"].value != values["beyond_manual_usd"].value
+
+
+def test_the_difference_from_the_base_is_the_difference_of_the_means_shown(
+    real_sweep, replicated_dir, run_dir, tmp_path, monkeypatch
+):
+    """With steady years whose replications would find different warm-ups alone, the paired
+    difference is still the difference of the means: one warm-up per variant."""
+    import dataclasses
+    import shutil
+
+    import dentsim.reports.roi
+
+    # a warm-up of 1 to 3 weeks by the contacts counted: replications alone and pooled differ
+    monkeypatch.setattr(
+        dentsim.reports.roi, "warmup_days", lambda contacts: 7 * (1 + int(contacts.sum()) // 10 % 3)
+    )
+
+    from dentsim.reports.results import open_results
+    from dentsim.reports.roi import RoiInputs
+    from dentsim.reports.sweep import ROI_KEYS, read_sweep, variant_outcomes
+
+    results = open_results(real_sweep)
+    reps = open_results(replicated_dir).run_dirs
+    swapped = [tmp_path / "r000", tmp_path / "r001"]  # another pair of runs
+    shutil.copytree(run_dir, swapped[0])
+    shutil.copytree(reps[0], swapped[1])
+    sweep = read_sweep(results.root, results.manifest, results)
+    dirs = {v: tuple(reps[:2]) if v == sweep.base else tuple(swapped) for v in sweep.variants}
+    outcomes = variant_outcomes(dataclasses.replace(sweep, run_dirs=dirs), RoiInputs(), None)
+    assert all(o.steady for o in outcomes.values())
+    base = outcomes[sweep.base or ""]
+    compared = 0
+    for name, outcome in outcomes.items():
+        if name == sweep.base:
+            continue
+        for key in ROI_KEYS:
+            cell = outcome.cells[key]
+            assert cell.diff == pytest.approx(cell.mean - base.cells[key].mean), (name, key)
+            compared += 1
+    assert compared == 2 * len(ROI_KEYS)
