@@ -474,7 +474,7 @@ def pareto(s: Sweep) -> Chart:
         named = [(n + (" (base)" if n == s.base else ""), o.mean, b.mean) for n, o, b in points]
         _side_labels(fig, ax, [(n, float(x or 0.0), float(y or 0.0)) for n, x, y in named])
         ax.set_xlabel("opt-out rate (lower is better)")
-        ax.set_ylabel("bookings per year (higher is better)")
+        ax.set_ylabel("bookings over the run (higher is better)")
         ax.set_title("Bookings against opt-outs: the Pareto front")
 
     return draw

@@ -102,11 +102,16 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
     rows = []
     for uc in (*BOOKING_USE_CASES, "confirmation"):
         unit = units.per_prevented_no_show if uc == "confirmation" else units.per_booking(uc)
-        what = "no-shows prevented" if uc == "confirmation" else "visits booked"
+        n = _v(roi, f"booked_n:{uc}")
+        what = (
+            fmt.plural(n, "no-show prevented", "no-shows prevented")
+            if uc == "confirmation"
+            else fmt.plural(n, "visit booked", "visits booked")
+        )
         rows.append(
             {
                 "use_case": USE_CASE_LABELS[uc],
-                "outcomes": f"{fmt.count(_v(roi, f'booked_n:{uc}'))} {what}",
+                "outcomes": what,
                 "unit": fmt.usd(unit),
                 "booked": fmt.usd(_v(roi, f"booked_usd:{uc}")),
                 "realised": fmt.usd(_v(roi, f"realised_usd:{uc}")),
@@ -132,23 +137,28 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         *([("Calls placed", f"{fmt.count(_v(roi, 'voice_n'))} x "
              f"${inputs.ai.cost_per_call_usd:.3f}")] if inputs.ai.cost_per_call_usd else []),
         ("Platform fee", f"{fmt.usd(inputs.ai.platform_fee_monthly_usd)} a month x "
-         f"{math.ceil(months - 1e-9)} months{_practices(roi)}, billed at the start of each"),
-        ("Total cost", _est(roi, "cost_usd", fmt.usd)),
+         f"{fmt.plural(math.ceil(months - 1e-9), 'month')}{_practices(roi)}, billed at the "
+         "start of each"),
+        ("Total cost", f"{fmt.usd(roi_words.table_value(roi, 'cost_usd'))} "
+         f"{fmt.short_interval(roi['cost_usd'], fmt.usd)}".strip()),
         ("Staff hours calling by hand would have taken",
-         f"{_est(roi, 'staff_hours_saved', fmt.hours)} ({fmt.pct(_v(roi, 'manual_ratio'))} of "
+         f"{fmt.hours(roi_words.table_value(roi, 'staff_hours_saved'))} "
+         f"({fmt.pct(_v(roi, 'manual_ratio'))} of "
          f"{fmt.count(_v(roi, 'voice_n'))} calls x "
          f"{fmt.number(inputs.staff.minutes_per_manual_call)} min)"),
-        ("Staff hours the AI handed over", f"{_est(roi, 'staff_hours_added', fmt.hours)} "
+        ("Staff hours the AI handed over",
+         f"{fmt.hours(roi_words.table_value(roi, 'staff_hours_added'))} "
          "(warm transfers and callbacks)"),
+        ("Staff hours freed, net", fmt.hours(roi_words.table_value(roi, "staff_hours_net"))),
         ("Value of the staff time freed",
          f"{_est(roi, 'staff_usd_net', fmt.usd)} at {fmt.usd(inputs.staff.hourly_cost_usd)}/h "
          "(not counted in the net return)"),
     ]  # fmt: skip
     scale_note = (
         f"Every count is scaled from the {roi.simulated_patients:,} simulated patients to your "
-        f"{roi.active_patients:,} active patients (x{roi.scale:.2f})."
+        f"{fmt.plural(roi.active_patients, 'active patient')} (x{roi.scale:.2f})."
         if roi.scale != 1.0
-        else f"Counts are for the {roi.simulated_patients:,} simulated active patients."
+        else f"Counts are for the {fmt.plural(roi.simulated_patients, 'simulated active patient')}."
     )
     assumptions = [
         f"A hygiene recall visit is worth {fmt.usd(units.hygiene_visit)} "
@@ -168,6 +178,10 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         f"{fmt.pct(_v(roi, 'share_beyond_manual'))} of the AI's revenue is beyond what calling "
         f"by hand would have brought, and calling by hand would have placed "
         f"{fmt.pct(_v(roi, 'manual_ratio'))} of the AI's calls.",
+        "The ROI counts the AI's bookings for recall, reactivation and treatment plans; the "
+        "KPI table's bookings also count visits the AI rescheduled. A treatment plan counts at "
+        "the plan value above, not at the simulated plan's own value, so the KPI table's booked "
+        "revenue can differ from this page's.",
         scale_note,
         "Post-op check-ins earn no revenue here: they catch complications early "
         f"({fmt.count(float(roi['funnel:post_op'].value[2]))} check-ins).",
@@ -224,7 +238,8 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         "Bar chart of recovered revenue by booking week, the warm-up shaded, the steady rate drawn",
         "Recovered revenue (beyond calling by hand) by the week the AI booked the visit, at the "
         f"run's share of visits kept. Shaded: the warm-up ({roi_words.warmup_words(roi)}), when "
-        "the backlog of overdue patients at the start was worked off. Dashed: the steady rate.",
+        "the backlog of overdue patients at the start was worked off."
+        + (" Dashed: the steady rate." if roi_words.measured(roi) else ""),
         (f"{roi.combined.capitalize()}.",),
     )
     if roi.sensitivity is not None:
@@ -238,7 +253,7 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
     return Content(
         title=f"AI outreach for {roi.practice_name}: what it returns",
         subtitle=(
-            f"{roi.active_patients:,} active patients, {fmt.day(roi.timeline.start)} to "
+            f"{fmt.plural(roi.active_patients, 'active patient')}, {fmt.day(roi.timeline.start)} to "
             f"{fmt.day(roi.timeline.end)}, simulated with dentsim"
         ),
         facts=run_facts(results, scenario, roi),
@@ -260,7 +275,7 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
 
 def _practices(roi: Roi) -> str:
     n = round(_v(roi, "practices")) if "practices" in roi.values else 1
-    return f" x {n} practices" if n > 1 else ""
+    return f" x {fmt.plural(n, 'practice')}" if n > 1 else ""
 
 
 def kpi_table(kpis: dict[str, Any]) -> dict[str, Any]:

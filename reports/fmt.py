@@ -9,6 +9,7 @@ is shown as given. Figures that add up on the page are rounded together (`adding
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -62,9 +63,17 @@ def estimated(f: Formatter) -> Formatter:
     then `f`'s own format ('$52,300', '40.1%', '1,230 h')."""
 
     def out(x: float) -> str:
+        shown = f(x)
+        if len(re.sub(r"\D", "", shown).lstrip("0")) <= SIGNIFICANT:
+            return shown  # already three figures or fewer: rounding first would round twice
         return f(round_sig(x))
 
     return out
+
+
+def plural(n: float, one: str, many: str | None = None) -> str:
+    """'1 month', '12 months', '1,800 active patients': the count and its noun."""
+    return f"{n:,.0f} {one if round(n) == 1 else many or one + 's'}"
 
 
 def adding_up(

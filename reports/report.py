@@ -136,7 +136,10 @@ def _practices(results: Results, roi: Roi) -> dict[str, Any]:
             f"{results.root}: practice_kpis.parquet holds {len(rows)} practices and the "
             f"group's folders {len(dollars)}; rerun the group"
         )
-    kpis = [c for c in PRACTICE_TABLE_COLUMNS if c.key not in ("conversion", "opt_outs")]
+    # bookings as the ROI counts them (the KPIs' also count reschedules): one figure on the page
+    kpis = [
+        c for c in PRACTICE_TABLE_COLUMNS if c.key not in ("conversion", "opt_outs", "bookings")
+    ]
     joined = [{**row, **money} for row, money in zip(rows, dollars, strict=True)]
     return {**practice_table(joined, (*kpis, *columns)), "note": note}
 

@@ -28,6 +28,7 @@ from dentsim.reports.roi_steady import (
     attendance,
     catch_up,
     manual_ratio,
+    steady_contacts,
     steady_figures,
     usage_usd,
     warmup_days,
@@ -421,9 +422,10 @@ def combine_runs(
         derived = [group_figures(p, inputs, units, tl)[0]]
     else:
         derived = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
-    for d in derived:
+    for d, q in zip(derived, p.quantities, strict=True):
         d["warmup_days"] = np.array(float(p.warm))
         d["steady_days"] = np.array(float(tl.days - p.warm))
+        d["steady_contacts"] = np.array(steady_contacts(q, p.warm))
     keys = derived[0].keys()
     values = {
         k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived]), support(k))

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from dentsim.reports.roi import Roi
-from dentsim.reports.roi_steady import CATCH_UP_KEYS, MIN_STEADY_DAYS, WARMUP_FACTOR
+from dentsim.reports.roi_steady import (
+    CATCH_UP_KEYS,
+    MIN_STEADY_CONTACTS,
+    MIN_STEADY_DAYS,
+    WARMUP_FACTOR,
+)
+from dentsim.reports.roi_words import too_short
 from dentsim.reports.sensitivity import MANUAL_SHARE_RANGE, RELATIVE_CHANGE
 from dentsim.results.stats import Estimate
 
@@ -80,11 +86,10 @@ def roi_document(roi: Roi, scenario: dict[str, Any]) -> dict[str, Any]:
             "measured": measured,
             "days_measured": tl.days - warm,
             "min_days": MIN_STEADY_DAYS,
+            "contacts_measured": _value(roi["steady_contacts"]),
+            "min_contacts": MIN_STEADY_CONTACTS,
             "per_year": _figures(roi, "steady:") if measured else None,
-            "reason": None
-            if measured
-            else f"the run has {tl.days - warm} days after its {warm}-day warm-up; a steady "
-            f"state needs at least {MIN_STEADY_DAYS}",
+            "reason": None if measured else too_short(roi),
         },
         "catch_up": _figures(roi, "catchup:", CATCH_UP_KEYS) if measured else None,
         "manual_baseline": {

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 # median full week of the run's second half). The steady state needs this many days after it.
 WARMUP_FACTOR = 1.5
 MIN_STEADY_DAYS = 84
+# Fewer contacts than this after the warm-up are too few for a yearly rate (a practice of a
+# handful of patients): the steady state is then not measured rather than extrapolated.
+MIN_STEADY_CONTACTS = 100
 DAYS_PER_YEAR = 365.0
 
 # Figures computed for the first year as simulated and for the steady year; the catch-up is the
@@ -57,6 +60,11 @@ def warmup_days(contacts_by_day: np.ndarray) -> int:
     typical = float(np.median(weeks[full // 2 :]))
     above = weeks > WARMUP_FACTOR * typical
     return 7 * (full if above.all() else int(np.argmin(above)))
+
+
+def steady_contacts(q: dict[str, np.ndarray], warm: int) -> float:
+    """The contacts placed after the warm-up."""
+    return float(q["voice_by_day"][warm:].sum() + q["sms_by_day"][warm:].sum())
 
 
 def manual_ratio(q: dict[str, np.ndarray], manual_share_worked: float) -> float:
@@ -117,7 +125,7 @@ def steady_figures(
     """
     days = len(q["voice_by_day"])
     span = days - warm
-    if span < MIN_STEADY_DAYS:
+    if span < MIN_STEADY_DAYS or steady_contacts(q, warm) < MIN_STEADY_CONTACTS:
         return {k: math.nan for k in STEADY_KEYS}
     per_year = DAYS_PER_YEAR / span
 

@@ -10,7 +10,7 @@ from typing import Any
 from dentsim.reports import fmt
 from dentsim.reports.group import Column
 from dentsim.reports.roi import Roi
-from dentsim.reports.roi_steady import MIN_STEADY_DAYS, WARMUP_FACTOR
+from dentsim.reports.roi_steady import MIN_STEADY_CONTACTS, MIN_STEADY_DAYS, WARMUP_FACTOR
 from dentsim.reports.sensitivity import MANUAL_SHARE_RANGE, RELATIVE_CHANGE
 
 
@@ -32,81 +32,114 @@ def warmup_words(roi: Roi) -> str:
 
 
 def month_payback(days: float) -> str:
-    """The steady payback: days of steady operation that cover a month's cost."""
-    if not math.isfinite(days):
-        return "never"
-    return f"{fmt.number(days)} days" if days <= 365 / 12 else "more than a month (a loss)"
+    """The steady payback: days of steady operation that cover a month's cost ('1.2 days'), or
+    'never (a loss)' when a month's recovered revenue does not cover it."""
+    if not math.isfinite(days) or days > 365 / 12:
+        return "never (a loss)"
+    return "1 day" if f"{days:.1f}" == "1.0" else f"{days:.1f} days"
+
+
+def headline(roi: Roi, pre: str) -> tuple[float, float, float]:
+    """Recovered revenue, AI cost and net return as the cards and the summary show them: three
+    significant figures for the smaller, and the net the shown revenue less the shown cost."""
+    (recovered, cost), net = fmt.adding_up(
+        [_v(roi, f"{pre}beyond_manual_usd"), -_v(roi, f"{pre}cost_usd")]
+    )
+    return recovered, -cost, net
+
+
+def table_value(roi: Roi, key: str) -> float:
+    """A figure as the tables show it, whole dollars, hours or bookings; a net as the shown
+    parts' difference, so that the page adds up wherever the figure appears."""
+    pre, _, name = key.rpartition(":")
+    pre = f"{pre}:" if pre else ""
+    if name == "net_return_usd" and pre != "catchup:":
+        return round(_v(roi, f"{pre}beyond_manual_usd")) - round(_v(roi, f"{pre}cost_usd"))
+    if name == "staff_hours_net" and pre != "catchup:":
+        return round(_v(roi, f"{pre}staff_hours_saved")) - round(_v(roi, f"{pre}staff_hours_added"))
+    return round(_v(roi, key))
 
 
 def cards(roi: Roi) -> list[tuple[str, str, str]]:
     """The four headline cards: the steady year when measured, the simulated period otherwise.
     A card's value is the estimate; its interval, when replicated, heads the small print."""
-    usd = fmt.estimated(fmt.usd)
+    pre = "steady:" if measured(roi) else ""
+    recovered, cost, net = headline(roi, pre)
 
-    def card(label: str, key: str, f: fmt.Formatter, note: str) -> tuple[str, str, str]:
+    def card(label: str, key: str, f: fmt.Formatter, shown: str, note: str) -> tuple[str, str, str]:
         between = fmt.short_interval(roi[key], f)
-        return (
-            label,
-            fmt.estimated(f)(_v(roi, key)),
-            f"{between} (95%); {note}" if between else note,
-        )
+        return label, shown, f"{between} (95%); {note}" if between else note
 
-    if not measured(roi):
+    hours = fmt.hours(table_value(roi, f"{pre}staff_hours_net"))
+    if not pre:
         return [
-            card("Recovered revenue", "beyond_manual_usd", fmt.usd,
+            card("Recovered revenue", "beyond_manual_usd", fmt.usd, fmt.usd(recovered),
                  "in the simulated period, catch-up included; beyond calling by hand"),
-            card("Net return", "net_return_usd", fmt.usd,
-                 f"after {usd(_v(roi, 'cost_usd'))} of AI cost"),
+            card("Net return", "net_return_usd", fmt.usd, fmt.usd(net),
+                 f"after {fmt.usd(cost)} of AI cost"),
             ("Pays for itself in", fmt.duration_days(_v(roi, "payback_days")),
              "from the start, catch-up included"),
-            card("Staff hours freed", "staff_hours_net", fmt.hours,
+            card("Staff hours freed", "staff_hours_net", fmt.hours, hours,
                  "the calls your team would have made by hand"),
         ]  # fmt: skip
     return [
-        card("Recovered revenue a year", "steady:beyond_manual_usd", fmt.usd,
+        card("Recovered revenue a year", "steady:beyond_manual_usd", fmt.usd, fmt.usd(recovered),
              f"in a steady year, after the catch-up of {warmup_words(roi)}; beyond calling by hand"),
-        card("Net return a year", "steady:net_return_usd", fmt.usd,
-             f"after {usd(_v(roi, 'steady:cost_usd'))} a year of AI cost"),
+        card("Net return a year", "steady:net_return_usd", fmt.usd, fmt.usd(net),
+             f"after {fmt.usd(cost)} a year of AI cost"),
         ("A month's cost earned back in", month_payback(_v(roi, "steady:payback_days")),
          "of steady operation"),
-        card("Staff hours freed a year", "steady:staff_hours_net", fmt.hours,
+        card("Staff hours freed a year", "steady:staff_hours_net", fmt.hours, hours,
              "the calls your team would have made by hand"),
     ]  # fmt: skip
 
 
 def summary(roi: Roi) -> str:
     """The paragraph under the cards."""
-    name, first_payback = roi.practice_name, fmt.duration_days(_v(roi, "payback_days"))
+    name, first_days = roi.practice_name, _v(roi, "payback_days")
     usd = fmt.estimated(fmt.usd)  # figures the simulation estimates: three significant figures
+    recovered, _, net = headline(roi, "")
+    paid = (
+        f"paid for itself in {fmt.duration_days(first_days)}"
+        if math.isfinite(first_days)
+        else "did not pay for itself within it"
+    )
     first = (
-        f"As simulated, the first {_period(roi)} recovered {usd(_v(roi, 'beyond_manual_usd'))} "
-        f"({usd(_v(roi, 'net_return_usd'))} net) and paid for itself in {first_payback}."
+        f"As simulated, the first {_period(roi)} recovered {fmt.usd(recovered)} "
+        f"({fmt.usd(net)} net) and {paid}."
     )
     if not measured(roi):
         return (
             f"AI outreach for {name}. {first} {too_short(roi)} These figures include the one-time "
             "catch-up of overdue patients at the start, so they overstate a normal year."
         )
+    recovered, cost, net = headline(roi, "steady:")
     per_dollar = _v(roi, "steady:return_per_dollar")
+    ratio = f": {usd(per_dollar)} per dollar, " if math.isfinite(per_dollar) else ", "
     text = (
-        f"In a steady year, AI outreach recovers {usd(_v(roi, 'steady:beyond_manual_usd'))} "
-        f"for {name} beyond what calling by hand would have booked, for "
-        f"{usd(_v(roi, 'steady:cost_usd'))} of AI cost: {usd(per_dollar)} per dollar, "
-        f"{usd(_v(roi, 'steady:net_return_usd'))} net."
+        f"In a steady year, AI outreach recovers {fmt.usd(recovered)} for {name} beyond what "
+        f"calling by hand would have booked, for {fmt.usd(cost)} of AI cost{ratio}"
+        f"{fmt.usd(net)} net."
     )
     if _v(roi, "warmup_days"):
+        bookings = fmt.plural(_v(roi, "catchup:booked_n"), "booking")
         text += (
             f" Once, at the start, {warmup_words(roi)} worked off the backlog of overdue patients: "
             f"a one-time catch-up of {usd(_v(roi, 'catchup:beyond_manual_usd'))} "
-            f"({fmt.count(_v(roi, 'catchup:booked_n'))} bookings beyond the steady pace)."
+            f"({bookings} beyond the steady pace)."
         )
     return f"{text} {first}"
 
 
 def too_short(roi: Roi) -> str:
     steady = round(_v(roi, "steady_days"))
+    if steady >= MIN_STEADY_DAYS:
+        return (
+            f"Too few contacts to measure a steady state: {fmt.plural(_v(roi, 'steady_contacts'), 'contact')} "
+            f"after the warm-up, and a steady state needs at least {MIN_STEADY_CONTACTS}."
+        )
     return (
-        f"The run is too short to measure a steady state: {steady} days after its "
+        f"The run is too short to measure a steady state: {fmt.plural(steady, 'day')} after its "
         f"{round(_v(roi, 'warmup_days'))}-day warm-up, and a steady state needs at least "
         f"{MIN_STEADY_DAYS}. Run a longer period (a year) to separate the catch-up."
     )
@@ -114,7 +147,7 @@ def too_short(roi: Roi) -> str:
 
 def _period(roi: Roi) -> str:
     months = roi.timeline.days / (365 / 12)
-    return "year" if abs(months - 12) <= 0.5 else f"{months:.0f} months"
+    return "year" if abs(months - 12) <= 0.5 else fmt.plural(months, "month")
 
 
 def baseline_sentence(roi: Roi) -> str:
@@ -135,25 +168,20 @@ def years_table(roi: Roi) -> dict[str, Any]:
     steady = measured(roi)
 
     def cell(key: str, f: fmt.Formatter) -> tuple[str, str]:
-        return fmt.estimated(f)(_v(roi, key)), fmt.short_interval(roi[key], f)
+        return f(table_value(roi, key)), fmt.short_interval(roi[key], f)
 
-    # over a simulated year, first year = steady year + catch-up: shown so that it adds up
+    # over a simulated year, first year = steady year + catch-up: the catch-up is shown as the
+    # shown first year less the shown steady year, so the row adds up on the page
     whole_year = abs(roi.timeline.days - 365) < 1
 
     def three(key: str, catch_key: str, f: fmt.Formatter) -> dict[str, tuple[str, str]]:
-        if not (steady and whole_year):
-            return {
-                "steady": cell(f"steady:{key}", f) if steady else ("-", ""),
-                "first": cell(key, f),
-                "catchup": cell(f"catchup:{catch_key}", f) if steady else ("-", ""),
-            }
-        terms = [_v(roi, f"steady:{key}"), _v(roi, f"catchup:{catch_key}")]
-        (s_, c_), first = fmt.adding_up(terms)
-        return {
-            "steady": (f(s_), fmt.short_interval(roi[f"steady:{key}"], f)),
-            "first": (f(first), fmt.short_interval(roi[key], f)),
-            "catchup": (f(c_), fmt.short_interval(roi[f"catchup:{catch_key}"], f)),
-        }
+        if not steady:
+            return {"steady": ("-", ""), "first": cell(key, f), "catchup": ("-", "")}
+        catch_up = cell(f"catchup:{catch_key}", f)
+        if whole_year:
+            shown = table_value(roi, key) - table_value(roi, f"steady:{key}")
+            catch_up = (f(shown), catch_up[1])
+        return {"steady": cell(f"steady:{key}", f), "first": cell(key, f), "catchup": catch_up}
 
     rows = []
     for label, key, f in (
@@ -168,19 +196,19 @@ def years_table(roi: Roi) -> dict[str, Any]:
     ):
         catch_key = "ai_usage_usd" if key == "cost_usd" else key
         if key == "return_per_dollar":  # a ratio: the years' do not add
+            per = fmt.estimated(f)
             rows.append({
                 "label": label,
-                "steady": cell(f"steady:{key}", f) if steady else ("-", ""),
-                "first": cell(key, f),
+                "steady": (per(_v(roi, f"steady:{key}")), "") if steady else ("-", ""),
+                "first": (per(_v(roi, key)), ""),
                 "catchup": ("-", ""),
             })  # fmt: skip
             continue
         rows.append({"label": label, **three(key, catch_key, f)})
     rows.append({
         "label": "Payback",
-        "steady": (f"a month's cost in {month_payback(_v(roi, 'steady:payback_days'))}", "")
-        if steady else ("-", ""),
-        "first": (f"{fmt.duration_days(_v(roi, 'payback_days'))} from the start", ""),
+        "steady": (_month_cost_back(_v(roi, "steady:payback_days")), "") if steady else ("-", ""),
+        "first": (_from_the_start(_v(roi, "payback_days")), ""),
         "catchup": ("-", ""),
     })  # fmt: skip
     notes = [
@@ -197,6 +225,19 @@ def years_table(roi: Roi) -> dict[str, Any]:
     return {"rows": rows, "notes": notes, "first_label": f"First {_period(roi)} as simulated"}
 
 
+def _month_cost_back(days: float) -> str:
+    back = month_payback(days)
+    return (
+        "a month's cost not earned back (a loss)"
+        if back.startswith("never")
+        else (f"a month's cost in {back}")
+    )
+
+
+def _from_the_start(days: float) -> str:
+    return f"{fmt.duration_days(days)} from the start" if math.isfinite(days) else "not within it"
+
+
 def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]:
     """A group's practices, each priced on its own (its own platform fee): per practice (in the
     group's order) its recovered revenue, AI cost, net and payback, the columns that show them in
@@ -205,6 +246,7 @@ def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]
     pre = "steady:" if steady else ""
     rows = [
         {
+            "booked_n": p.values["booked_n"],
             "recovered_usd": p.values[f"{pre}beyond_manual_usd"],
             "cost_usd": p.values[f"{pre}cost_usd"],
             "net_usd": p.values[f"{pre}net_return_usd"],
@@ -214,6 +256,7 @@ def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]
     ]
     usd = fmt.estimated(fmt.usd)
     columns = [
+        Column("booked_n", "AI bookings", fmt.count),
         Column("recovered_usd", "Recovered", usd),
         Column("cost_usd", "AI cost", usd),
         Column("net_usd", "Net", usd),
@@ -222,9 +265,10 @@ def practice_dollars(roi: Roi) -> tuple[list[dict[str, Any]], list[Column], str]
     ]  # fmt: skip
     per = "a steady year" if steady else "the simulated period"
     note = (
+        f"AI bookings: the first {_period(roi)}, as the ROI counts them. "
         f"Recovered revenue (beyond calling by hand), AI cost and net: {per}. Each practice pays "
         f"its own platform fee ({fmt.usd(roi.inputs.ai.platform_fee_monthly_usd)} a month); the "
-        f"group's return is the sum of these {len(rows)} practices."
+        f"group's return is the sum of these {fmt.plural(len(rows), 'practice')}."
     )
     return rows, columns, note
 

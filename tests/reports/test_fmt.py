@@ -78,3 +78,21 @@ def test_a_difference_that_rounds_to_nothing_has_no_sign_and_one_day_is_a_day() 
     assert points(-0.0123) == "-1.2 pp"
     assert fmt.signed(fmt.estimated(fmt.number))(75.3333) == "+75.3"
     assert fmt.duration_days(1.2) == "1 day" and fmt.duration_days(3) == "3 days"
+
+
+def test_an_estimate_is_rounded_once_and_a_count_takes_its_noun() -> None:
+    assert fmt.estimated(fmt.count)(19.4753) == "19"  # not 19.5 then 20
+    assert fmt.estimated(fmt.usd)(52_347.0) == "$52,300"
+    assert fmt.estimated(fmt.number)(75.3333) == "75.3"
+    assert (fmt.plural(1, "month"), fmt.plural(12, "month")) == ("1 month", "12 months")
+    assert fmt.plural(1800, "active patient") == "1,800 active patients"
+    assert fmt.plural(1, "no-show prevented", "no-shows prevented") == "1 no-show prevented"
+
+
+def test_paybacks_read_as_sentences() -> None:
+    from dentsim.reports.roi_words import month_payback
+
+    assert month_payback(1.1734) == "1.2 days" and month_payback(10.07) == "10.1 days"
+    assert (
+        month_payback(40.0) == "never (a loss)" and month_payback(float("nan")) == "never (a loss)"
+    )

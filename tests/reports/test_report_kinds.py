@@ -126,7 +126,16 @@ def test_a_group_report_has_a_row_per_practice_with_its_own_figures(group_dir, t
     assert len(rows) == 2
     for row in rows:
         cells = re.findall(r">([^<>]*)</td>", "<td>" + row)
-        assert f"{kpis['attempts']:,}" in cells and f"{kpis['bookings']:,}" in cells
+        assert f"{kpis['attempts']:,}" in cells  # the practice's own contacts
+        # bookings as the ROI counts them: the KPIs' less the visits the AI rescheduled
+        rescheduled = kpis["bookings"] - sum(
+            (uc_kpis or {}).get("bookings", 0)
+            for uc, uc_kpis in json.loads(
+                (root / "practices" / "p00000" / "kpis.json").read_text()
+            )["by_use_case"].items()
+            if uc in ("recall", "reactivation", "treatment_plan")
+        )
+        assert f"{kpis['bookings'] - rescheduled:,}" in cells
 
 
 def test_the_practice_table_takes_rows_and_extra_columns():

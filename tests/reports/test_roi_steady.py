@@ -269,3 +269,69 @@ def test_a_groups_figures_are_the_sums_of_its_practices_own(replicated_dir):
     assert float(pooled["steady:realised_usd"]) != pytest.approx(
         float(total["steady:realised_usd"]), rel=1e-6
     )
+
+
+def test_a_practice_of_a_handful_of_patients_gets_no_steady_year_but_the_reason(run_dir):
+    """One patient: a contact a week or none. A rate a year from a few contacts would be an
+    invention: the steady state is not measured, and the page and roi.json say why."""
+    from dentsim.reports.roi_words import too_short
+
+    q, tl = backlog_quantities(run_dir)
+    q["voice_by_day"] = np.where(np.arange(tl.days) % 7 == 0, 1.0, 0.0)  # 17 contacts in all
+    inputs = RoiInputs()
+    values, _, _ = combine_runs([q], inputs, unit_values(inputs, read_run(run_dir).scenario), tl,
+                                "mean")  # fmt: skip
+    assert np.isnan(float(values["steady:net_return_usd"].value))
+    said = too_short(values)  # the words read the figures by key, as from a Roi
+    assert said.startswith("Too few contacts to measure a steady state: 1")
+    assert "contacts after the warm-up, and a steady state needs at least 100" in said
+
+
+@pytest.fixture(scope="module")
+def year_dir(baseline, tmp_path_factory) -> Path:
+    """A practice-year: 300 patients, 365 days."""
+    from dentsim.experiments.tasks import run_scenario
+    from tests.conftest import small
+
+    out = tmp_path_factory.mktemp("year") / "run"
+    run_scenario(small(baseline, days=365), out)
+    return out
+
+
+def dollars(text: str) -> float:
+    return float(text.replace("$", "").replace(",", "").replace(" h", "").split()[0])
+
+
+def test_the_roi_page_adds_up_as_shown(year_dir):
+    """Cards: recovered - cost = net. The years table: first year - steady year = catch-up in
+    every row that adds; net = recovered - cost in each column. Staff hours: saved - handed over
+    = freed, in the cost list and the table alike."""
+    from dentsim.reports.report import _run_report
+
+    page, _, _, _ = _run_report(open_results(year_dir), RoiInputs(), None)
+    roi = page.roi
+    cards = {label: (value, note) for label, value, note in roi["cards"]}
+    recovered = dollars(cards["Recovered revenue a year"][0])
+    net = dollars(cards["Net return a year"][0])
+    cost = dollars(cards["Net return a year"][1].split("after ", 1)[1])
+    assert recovered - cost == net
+    rows = {r["label"]: r for r in roi["years"]["rows"]}
+    for label in ("AI bookings", "Booked revenue", "Recovered revenue (beyond calling by hand)",
+                  "AI cost", "Net return", "Staff hours freed, net"):  # fmt: skip
+        first, steady, catch = (dollars(rows[label][c][0]) for c in ("first", "steady", "catchup"))
+        assert first - steady == catch, label
+    for column in ("first", "steady", "catchup"):
+        shown = {k: dollars(rows[k][column][0]) for k in rows if k not in ("Payback",
+                                                                            "Return per dollar")}  # fmt: skip
+        assert (
+            shown["Recovered revenue (beyond calling by hand)"] - shown["AI cost"]
+            == shown["Net return"]
+        ), column
+    costs = dict(roi["costs"])
+    saved = dollars(costs["Staff hours calling by hand would have taken"])
+    added = dollars(costs["Staff hours the AI handed over"])
+    assert saved - added == dollars(costs["Staff hours freed, net"])
+    assert dollars(costs["Staff hours freed, net"]) == dollars(
+        rows["Staff hours freed, net"]["first"][0]
+    )
+    assert dollars(costs["Total cost"]) == dollars(rows["AI cost"]["first"][0])
