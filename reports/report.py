@@ -1,12 +1,14 @@
 """`build_report`: read a result directory, write report.html, report.pdf and charts/*.png.
 
-Never simulates. Every file is written to a temporary name, then renamed.
+Never simulates. The whole report is written into a hidden folder inside its output folder,
+then put in their place by renames (`write_report_files`).
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import jinja2
 
 from dentsim.errors import InputError
-from dentsim.files import check_output_dir
+from dentsim.files import check_output_dir, write_bytes
 from dentsim.reports import charts, content, fmt, roi_words
 from dentsim.reports.compliance import compliance
 from dentsim.reports.group import PRACTICE_TABLE_COLUMNS, practice_rows, practice_table
@@ -39,6 +41,9 @@ CHART_SIZE_IN = {
     "recovered_by_week": (8.0, 3.4),
     "tornado": (8.0, 4.2),
 }
+CHART_NAMES = frozenset({*CHART_SIZE_IN, "kpis_by_variant"})  # kpis_by_variant: sized per sweep
+PAGE_FILES = ("report.html", "report.pdf", "roi.json")
+STAGING = ".dentsim-report"  # a report being written, inside the folder it will replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +78,13 @@ def build_report(
     html = render_html(page, images, results.root.name, page_footer(results))
     pdf = write_pdf(html)
 
-    (target / "charts").mkdir(parents=True, exist_ok=True)
-    chart_paths = []
-    for name, png in images.items():
-        chart_paths.append(target / "charts" / f"{name}.png")
-        _write(chart_paths[-1], png)
-    _write(target / "report.pdf", pdf)
-    _write(target / "report.html", html.encode("utf-8"))
+    files = {f"charts/{name}.png": png for name, png in images.items()}
+    files["report.pdf"] = pdf
     if roi_bytes is not None:
-        _write(target / "roi.json", roi_bytes)
+        files["roi.json"] = roi_bytes
+    files["report.html"] = html.encode("utf-8")  # the page a reader opens: put in place last
+    write_report_files(target, files)
+    chart_paths = [target / "charts" / f"{name}.png" for name in images]
     return ReportFiles(
         target / "report.html", target / "report.pdf", tuple(chart_paths), results.kind, headline
     )
@@ -211,7 +214,36 @@ def render_html(
     )
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def report_file_names() -> list[str]:
+    """Every file `dentsim report` may write, relative to its folder: what a later report in the
+    same folder replaces or removes (a user's own files there are none of these)."""
+    return [*PAGE_FILES, *(f"charts/{name}.png" for name in sorted(CHART_NAMES))]
+
+
+def write_report_files(target: Path, files: dict[str, bytes]) -> None:
+    """Put `files` (relative path -> bytes) in `target` in place of the report it held.
+
+    Every file is written first into a hidden folder inside `target` (left over from a report
+    killed while writing: emptied first); then renames put them in place, and what an earlier
+    report wrote and this one did not is removed (report_file_names only). A full disk or a kill
+    while writing leaves the earlier report whole; the hidden folder goes on any error.
+    """
+    unknown = set(files) - set(report_file_names())
+    assert not unknown, f"add {sorted(unknown)} to the report's names (CHART_NAMES, PAGE_FILES)"
+    staging = target / STAGING
+    try:
+        if staging.exists():
+            shutil.rmtree(staging)
+        for rel, data in files.items():
+            write_bytes(staging / rel, data)
+        for rel in files:
+            (target / rel).parent.mkdir(exist_ok=True)
+            os.replace(staging / rel, target / rel)
+        for rel in report_file_names():
+            old = target / rel
+            if rel not in files:
+                old.unlink(missing_ok=True)
+            # a temporary file of a report written before reports were staged
+            old.with_name(f".{old.name}.tmp").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -91,7 +91,7 @@ def _holding(pattern: str, layout: _Layout) -> _Layout:
 
 # `dentsim report`'s default output, DIR/report: it describes the run it was made from
 _REPORT = _Layout(
-    _names({"report.html", "report.pdf"}),
+    _names({"report.html", "report.pdf", "roi.json"}),
     ((re.compile("charts"), _Layout(re.compile(r"[A-Za-z0-9_]+\.png"))),),
 )
 _TASK = _Layout(_names(RUN_FILES), ((re.compile("report"), _REPORT),))
