@@ -1,6 +1,6 @@
 """`build_report`: read a result directory, write report.html, report.pdf and charts/*.png.
 
-Never simulates. The whole report is written into a hidden folder beside the files it replaces,
+Never simulates. The whole report is written into a hidden folder inside its output folder,
 then put in their place by renames (`write_report_files`).
 """
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dentsim.scenario.fields import SpokenText
 from dentsim.yamlio import load_model
 
 DEFAULT_ROI_FILE = Path(__file__).resolve().parent / "roi_default.yaml"
@@ -23,7 +24,11 @@ USE_CASE_LABELS = {
 }
 DAYS_PER_MONTH = 365.0 / 12
 
-Usd = Annotated[float, Field(ge=0)]
+# A fee or a price per unit (a visit, a month, a minute, a text) above this is a typing slip
+# (1.0e+300 would print 300 digits on the page), not a price a practice pays or charges.
+MAX_USD = 10_000_000
+MAX_MINUTES_PER_MANUAL_CALL = 120
+Usd = Annotated[float, Field(ge=0, le=MAX_USD)]
 
 
 class _Strict(BaseModel):
@@ -31,7 +36,11 @@ class _Strict(BaseModel):
 
 
 class PracticeInputs(_Strict):
-    name: str | None = Field(None, description="Absent: the simulated practice's name")
+    name: SpokenText | None = Field(
+        None,
+        description="Absent: the simulated practice's name; not blank, no control characters "
+        "or bidirectional controls",
+    )
     active_patients: Annotated[int, Field(ge=1)] | None = Field(
         None, description="Absent: the simulated patients; given: every count is scaled to it"
     )
@@ -52,7 +61,7 @@ class FeeInputs(_Strict):
 
 class StaffInputs(_Strict):
     hourly_cost_usd: Usd = 28.0
-    minutes_per_manual_call: Annotated[float, Field(gt=0)] = 4.0
+    minutes_per_manual_call: Annotated[float, Field(gt=0, le=MAX_MINUTES_PER_MANUAL_CALL)] = 4.0
     manual_share_worked: Annotated[float, Field(ge=0, le=1)] = 0.4
 
 

@@ -7,8 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from dentsim.cli import main
+from dentsim.yamlio.validation import yaml_float
 from tests.conftest import BASELINE
 
 BASE_TEXT = BASELINE.read_text()
@@ -53,6 +57,16 @@ CASES = {
     "exponent_read_as_text": (
         edit("p_soft_opt_out_base: 0.005", "p_soft_opt_out_base: 5e-3"),
         r"behaviour\.p_soft_opt_out_base: expected a number, found '5e-3': YAML reads 5e-3 as text",
+    ),
+    "exponent_without_a_dot_read_as_text": (
+        edit("  hygiene_visit: 200.0 ", "  hygiene_visit: 1e300 "),
+        r"fees\.hygiene_visit: expected a number, found '1e300': YAML reads 1e300 as text, not a "
+        r"number \(it needs a dot and a signed exponent\); write it as 1\.0e\+300$",
+    ),
+    "exponent_beyond_every_number_read_as_text": (
+        edit("  hygiene_visit: 200.0 ", "  hygiene_visit: 1e999 "),
+        r"fees\.hygiene_visit: expected a number, found '1e999': YAML reads 1e999 as text, not a "
+        r"number \(it needs a dot and a signed exponent\)$",
     ),
     "clock_time_read_as_base_60": (
         edit('planning_time: "07:00"', "planning_time: 9:30"),
@@ -253,6 +267,11 @@ CASES = {
         edit("practice:\n", 'practice:\n  name: "Smile\\x1b[31m Dental\\x07"\n'),
         r"practice\.name: expected printable text, found control characters \(U\+0007, U\+001B\)",
     ),
+    "right_to_left_override_in_practice_name": (
+        edit("practice:\n", 'practice:\n  name: "Smile\\u202e Dental"\n'),
+        r"practice\.name: expected printable text, found control characters \(U\+202E\); .*"
+        r"a bidirectional one reorders the text that follows the name",
+    ),
     "quoted_date": (
         edit("start_date: 2026-01-05 ", 'start_date: "2026-01-05" '),
         r"start_date: expected a date \(YYYY-MM-DD\), found '2026-01-05' in quotes, which YAML "
@@ -340,3 +359,13 @@ def test_valid_scenario_validates_and_schema_is_json_schema(
     assert schema["title"] == "dentsim scenario"
     assert {"practice", "telephony", "campaigns"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+@example(1e300)
+@example(-1e-7)
+@example(5e-324)
+def test_the_number_a_yaml_trap_suggests_reads_back_as_that_number(x: float) -> None:
+    written = yaml_float(x)
+    assert written is not None
+    assert yaml.safe_load(f"x: {written}") == {"x": x}

@@ -60,6 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OSError as e:  # the machine, not the input: a full disk, a folder made read-only
         where = f"{e.filename}: " if e.filename else ""
-        click.echo(f"{where}{e.strerror or e}; nothing half-written was left", err=True)
+        click.echo(f"{where}{e.strerror or e}", err=True)
         return 1
     return rv if isinstance(rv, int) else 0

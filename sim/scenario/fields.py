@@ -47,20 +47,26 @@ RunName = Annotated[
 ]
 
 
+# Bidirectional embeddings, overrides and isolates: each reorders the text after it (U+202E
+# shows a report's next words right to left), so a name holding one garbles what follows it.
+BIDI_CONTROLS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+
+
 def _spoken_text(text: str) -> str:
-    """Text that reaches every message (a practice name): not blank, no control characters."""
+    """Text that reaches every message and report (a practice name): not blank, no control
+    characters, no bidirectional controls."""
     if not text.strip():
         raise ValueError(
-            "expected the practice's name, found blank text (every message names the practice; "
-            "leave the key out for a generated name)"
+            "expected the practice's name, found blank text (every message and report names "
+            "the practice; leave the key out instead)"
         )
-    bad = sorted({c for c in text if unicodedata.category(c) == "Cc"})
+    bad = sorted({c for c in text if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS})
     if bad:
         shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
-        raise ValueError(
-            f"expected printable text, found control characters ({shown}); they would go into "
-            "every message and report"
-        )
+        why = "they would go into every message and report"
+        if BIDI_CONTROLS.intersection(bad):
+            why += ", and a bidirectional one reorders the text that follows the name"
+        raise ValueError(f"expected printable text, found control characters ({shown}); {why}")
     return text
 
 

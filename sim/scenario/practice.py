@@ -29,8 +29,8 @@ def _default_opening() -> dict[Weekday, Hours | None]:
 class PracticeConfig(Strict):
     name: SpokenText | None = Field(
         None,
-        description="Practice name, said in every message (not blank, no control characters); "
-        "generated when absent",
+        description="Practice name, said in every message (not blank, no control characters "
+        "or bidirectional controls); generated when absent",
     )
     state: USState = Field(description="Two-letter state of the practice's address")
     providers: Seats = Field(3, description="Dentists seeing patients (treatment visits at once)")

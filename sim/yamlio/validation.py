@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import types
 import typing
@@ -192,8 +193,21 @@ def _yaml_trap(value: Any, scalar: Scalar | None) -> str | None:
             quoted = f"{int(hours):02d}:{int(minutes):02d}"
         return f"YAML reads the unquoted {raw} as the base-60 number {value}; quote it: '{quoted}'"
     if isinstance(value, str) and _FLOAT_TEXT.match(raw):
-        return f"YAML reads {raw} as text, not a number (it needs a dot and a signed exponent); write it as {float(raw)!r}"
+        trap = f"YAML reads {raw} as text, not a number (it needs a dot and a signed exponent)"
+        number = yaml_float(float(raw))
+        return f"{trap}; write it as {number}" if number and number != raw else trap
     return None
+
+
+def yaml_float(x: float) -> str | None:
+    """`x` written as YAML 1.1 reads a number (1e+300 is text to it: 1.0e+300 is a number);
+    None for an infinite one, which no such text gives."""
+    if not math.isfinite(x):
+        return None
+    mantissa, e, exponent = repr(x).partition("e")  # '1e+300', '5e-07' (signed), '0.005'
+    if "." not in mantissa:
+        mantissa += ".0"
+    return f"{mantissa}e{exponent}" if e else mantissa
 
 
 def _fields_at(model: Any, loc: Path_) -> list[str]:
