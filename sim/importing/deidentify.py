@@ -101,6 +101,7 @@ def names(
     """First and last names: a last name per household, a first name per patient, from the
     en_US or es_MX lists (Spanish-speaking patients), none of them a name of the export."""
     w = word_lists()
+    first_taken = last_taken = first_taken | last_taken  # 'Thomas' is a first and a last name
     lists = {
         ("F", False): _without(w.first_female, w.p_first_female, first_taken),
         ("M", False): _without(w.first_male, w.p_first_male, first_taken),
