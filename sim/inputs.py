@@ -128,6 +128,10 @@ def _scenario(path: Path) -> str:
 
 def holds(scenario: Scenario) -> str:
     """'1,800 patients', or for a group '20 practices, 33,412 patients in all'."""
+    if scenario.population.from_ is not None:
+        from dentsim.domain.imported import patients_in
+
+        return f"{patients_in(scenario.population.from_):,} patients, imported"
     if scenario.group is None:
         return f"{scenario.population.patients:,} patients"
     from dentsim.experiments.group import practice_draw

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any
@@ -19,6 +19,7 @@ import numpy as np
 from dentsim import streams
 from dentsim.compliance.phi import packaged_terms
 from dentsim.data import area_codes, codes_by_state
+from dentsim.domain.imported import day_numbers, read_imported, strings
 from dentsim.scenario import PopulationConfig, PracticeConfig, Scenario
 
 FICTION_LINES = np.arange(100, 200)  # 555-0100 .. 555-0199, reserved for fiction in every NPA
@@ -135,6 +136,10 @@ class Patients:
     consent_healthcare: np.ndarray  # gave this number to the practice
     consent_written: np.ndarray  # prior express written consent (marketing)
     do_not_call: np.ndarray  # on the practice's internal do-not-call list
+    # an imported practice's accepted, unscheduled plans (US$, 0 for none; the day accepted);
+    # None: the plans at the start are drawn (ClinicalConfig.share_unscheduled_plans_at_start)
+    plan_value: np.ndarray | None = None  # float64
+    plan_day: np.ndarray | None = None  # int32
 
     def __len__(self) -> int:
         return len(self.patient_id)
@@ -257,6 +262,82 @@ def population_seed(scenario: Scenario) -> int:
     """
     pinned = scenario.population.seed
     return scenario.seed if pinned is None else pinned
+
+
+def practice_and_patients(scenario: Scenario, practice_index: int = 0) -> tuple[Practice, Patients]:
+    """The scenario's practice and its patients: imported (`population.from`) or generated."""
+    if scenario.population.from_ is not None:
+        return load(scenario)
+    return generate(scenario, practice_index)
+
+
+def load(scenario: Scenario) -> tuple[Practice, Patients]:
+    """The practice of `population.from` and its patients as exported, every date shifted by
+    (start_date - exported_on): who is due, overdue and booked at day 0 is who was at export.
+
+    The practice's name is the scenario's or generated, its phone a fictional one, as for a
+    generated practice (drawn from the population seed); a group is refused, so it is practice 0.
+    """
+    assert scenario.population.from_ is not None
+    imported = read_imported(scenario.population.from_, "population.from")
+    exported_on = imported.profile.exported_on
+    t = imported.patients
+    rng = streams.stream(population_seed(scenario), streams.POPULATION, 0)
+    pool = _NumberPool(rng)
+    phones = set(t.column("phone").to_pylist())
+    practice = generate_practice(scenario.practice, rng, 0, pool)
+    code = practice.phone[:3]
+    for _ in FICTION_LINES:  # the practice's own number is no patient's
+        if practice.phone not in phones:
+            break
+        practice = replace(practice, phone=f"{code}-555-0{pool.take(code)}")
+    shift = np.timedelta64(scenario.start_date - exported_on)
+    col = t.column
+
+    def days(name: str) -> np.ndarray:
+        return day_numbers(col(name), exported_on)
+
+    def flags(name: str) -> np.ndarray:
+        return np.asarray(col(name).to_numpy(), dtype=bool)
+
+    plan_value = col("plan_value_usd").to_numpy(zero_copy_only=False).astype(float)
+    patients = Patients(
+        patient_id=col("patient_id").to_numpy().astype(np.int64),
+        practice_id=np.zeros(t.num_rows, dtype=np.int32),
+        first_name=strings(col("first_name")),
+        last_name=strings(col("last_name")),
+        birth_date=col("birth_date").to_numpy().astype("datetime64[D]") + shift,
+        sex=strings(col("sex")),
+        household_id=col("household_id").to_numpy().astype(np.int64),
+        guarantor_id=col("guarantor_id").to_numpy().astype(np.int64),
+        street=strings(col("street")),
+        city=strings(col("city")),
+        state=strings(col("state")),
+        zip=strings(col("zip")),
+        phone=strings(col("phone")),
+        phone_type=strings(col("phone_type")),
+        phone_shared=flags("phone_shared"),
+        phone_state=strings(col("phone_state")),
+        tz_address=strings(col("tz_address")),
+        tz_phone=strings(col("tz_phone")),
+        language=strings(col("language")),
+        status=strings(col("status")),
+        perio=flags("perio"),
+        recall_interval_months=col("recall_interval_months").to_numpy().astype(np.int8),
+        recall_type=strings(col("recall_type")),
+        last_hygiene_day=days("last_hygiene_date"),
+        recall_due_day=days("recall_due_date"),
+        prebooked_day=days("next_visit_date"),
+        preferred_contact=strings(col("preferred_contact")),
+        text_allowed=flags("text_allowed"),
+        no_voicemail=flags("no_voicemail"),
+        consent_healthcare=flags("consent_healthcare"),
+        consent_written=flags("consent_written"),
+        do_not_call=flags("do_not_call"),
+        plan_value=np.nan_to_num(plan_value, nan=0.0),
+        plan_day=days("plan_date"),
+    )
+    return practice, patients
 
 
 def generate(scenario: Scenario, practice_index: int = 0) -> tuple[Practice, Patients]:

@@ -249,7 +249,7 @@ def _run_task(task: PracticeTask) -> dict[str, Any]:
             "name": practice["name"],
             "state": practice["state"],
             "tz": practice["tz"],
-            "patients": task.scenario.population.patients,
+            "patients": tables["patients"].num_rows,
             "providers": task.scenario.practice.providers,
             "hygiene_chairs": task.scenario.practice.hygiene_chairs,
         },

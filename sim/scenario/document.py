@@ -23,7 +23,13 @@ from dentsim.scenario.fields import (
     last_year,
 )
 from dentsim.scenario.group import GroupConfig
-from dentsim.scenario.patients import BehaviourConfig, PopulationConfig, TelephonyConfig
+from dentsim.scenario.patients import (
+    GENERATED_ONLY,
+    NOT_WITH_FROM,
+    BehaviourConfig,
+    PopulationConfig,
+    TelephonyConfig,
+)
 from dentsim.scenario.practice import (
     BookConfig,
     ClinicalConfig,
@@ -33,6 +39,12 @@ from dentsim.scenario.practice import (
 )
 from dentsim.scenario.strategy import DialogueConfig, StrategyConfig
 from dentsim.yamlio import Path_, Scalar, read_yaml, validate_data
+
+# keys a scenario with population.from may not write, even at their defaults
+WRITTEN_NOT_WITH_FROM = (
+    *(("population", key) for key in GENERATED_ONLY),
+    ("clinical", "share_unscheduled_plans_at_start"),
+)
 
 
 class Scenario(Strict):
@@ -83,6 +95,27 @@ class Scenario(Strict):
             )
         return days
 
+    @field_validator("clinical")
+    @classmethod
+    def _no_drawn_plans_with_from(cls, clinical: ClinicalConfig, info: ValidationInfo) -> Any:
+        population = info.data.get("population")
+        default = ClinicalConfig.model_fields["share_unscheduled_plans_at_start"].default
+        imported = population is not None and population.from_ is not None
+        if imported and clinical.share_unscheduled_plans_at_start != default:
+            raise ValueError(f"share_unscheduled_plans_at_start: {NOT_WITH_FROM}")
+        return clinical
+
+    @field_validator("group")
+    @classmethod
+    def _one_imported_practice(cls, group: GroupConfig | None, info: ValidationInfo) -> Any:
+        population = info.data.get("population")
+        if group is not None and population is not None and population.from_ is not None:
+            raise ValueError(
+                "a group simulates many practices, and population.from imports one practice: "
+                "remove group, or population.from"
+            )
+        return group
+
     @field_validator("group")
     @classmethod
     def _group_practices_fit(cls, group: GroupConfig | None, info: ValidationInfo) -> Any:
@@ -118,11 +151,20 @@ def load_scenario(path: Path | str) -> Scenario:
 
 
 def with_files_from(scenario: Scenario, path: Path | str) -> Scenario:
-    """The scenario with a relative `rules_file` taken as relative to the file at `path`."""
-    if scenario.rules_file is None or Path(scenario.rules_file).is_absolute():
-        return scenario
-    resolved = str((Path(path).parent / scenario.rules_file).resolve())
-    return scenario.model_copy(update={"rules_file": resolved})
+    """The scenario with a relative `rules_file` and `population.from` taken as relative to the
+    file at `path`."""
+
+    def resolved(named: str | None) -> str | None:
+        if named is None or Path(named).is_absolute():
+            return named
+        return str((Path(path).parent / named).resolve())
+
+    population = scenario.population.model_copy(
+        update={"from_": resolved(scenario.population.from_)}
+    )
+    return scenario.model_copy(
+        update={"rules_file": resolved(scenario.rules_file), "population": population}
+    )
 
 
 def check_named_files(
@@ -135,6 +177,7 @@ def check_named_files(
     """
     from dentsim.agents.loading import load_factory
     from dentsim.compliance.rules import load_rules
+    from dentsim.domain.imported import check_imported
 
     def where(*key: str) -> str:
         line = positions[key].line if positions and key in positions else 1
@@ -155,6 +198,15 @@ def check_named_files(
         load_factory(scenario.dialogue.agent, where("dialogue", "agent"), must_make_agent=True)
     except InputError as e:
         problems += e.problems
+    if scenario.population.from_ is not None:
+        problems += [
+            f"{where(*key)}: {NOT_WITH_FROM}"
+            for key in WRITTEN_NOT_WITH_FROM
+            if positions and key in positions
+        ]
+        problems += check_imported(
+            scenario, where("population", "from"), where("practice", "state")
+        )
     if problems:
         raise InputError(problems)
 

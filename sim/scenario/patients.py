@@ -4,9 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from dentsim.data import area_codes
 from dentsim.scenario.fields import (
@@ -32,7 +39,30 @@ def _known_area_codes(mix: dict[str, float]) -> dict[str, float]:
     return mix
 
 
+# the keys that shape generated patients; with population.from the export says all of this
+GENERATED_ONLY = (
+    "patients", "mean_household_size", "share_households_sharing_home_phone", "share_wireless",
+    "share_out_of_state_area_code", "share_perio", "share_spanish", "share_text_allowed",
+    "share_no_voicemail", "share_written_consent", "share_do_not_call", "share_prebooked",
+    "overdue_months_max", "address_state_mix", "area_code_mix",
+)  # fmt: skip
+NOT_WITH_FROM = (
+    "does not apply with population.from (the patients and their plans are the imported "
+    "practice's, as exported); remove it"
+)
+
+
 class PopulationConfig(Strict):
+    # `from` is a Python keyword: the field is `from_`, written and read as `from`
+    model_config = ConfigDict(**Strict.model_config, serialize_by_alias=True)
+
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="A practice imported by `dentsim import` (its PRACTICE_DIR, relative to this "
+        "file): its patients as exported, instead of generated ones; the keys that shape "
+        "generated patients then do not apply",
+    )
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         None,
         description="Seed of the practice and its patients (who they are, their traits, the PMS "
@@ -72,6 +102,21 @@ class PopulationConfig(Strict):
     ) = Field(
         None, description="Area codes and their shares; absent: the address state's own codes"
     )
+
+    @field_validator("*")
+    @classmethod
+    def _generated_only_without_from(cls, value: Any, info: ValidationInfo) -> Any:
+        """With `from`, the patients are the imported practice's: a generator key given a value
+        of its own would be ignored in silence, so it is refused (its default says nothing, and
+        `dentsim.scenario.document.check_named_files` refuses a default written in the file)."""
+        key = info.field_name
+        if (
+            info.data.get("from_") is not None
+            and key in GENERATED_ONLY
+            and value != PopulationConfig.model_fields[key].default
+        ):
+            raise ValueError(NOT_WITH_FROM)
+        return value
 
 
 class TelephonyConfig(Strict):

@@ -113,7 +113,7 @@ def simulate_practice(
     scenario: Scenario, practice_index: int = 0, progress: Callable[[int], None] | None = None
 ) -> PracticeRun:
     """Simulate one practice over the scenario's days; `progress(days_done)` is told each month."""
-    practice, patients = population.generate(scenario, practice_index)
+    practice, patients = population.practice_and_patients(scenario, practice_index)
     model = PracticeModel.build(scenario, practice, patients, practice_index)
     env = simpy.Environment()
     world = World(

@@ -204,7 +204,7 @@ class PracticeModel:
         """The PMS at the start: visits booked before the run, accepted plans unscheduled."""
         seed = population_seed(self.scenario)
         rng = streams.stream(seed, streams.POPULATION + ".plans", self.practice_index)
-        self.visits.initial(self.patients.prebooked_day, rng)
+        self.visits.initial(self.patients, rng)
 
     def place(self, touch: Touch, now: float) -> Placed | Deferred | None:
         """Place `touch` now. None when it is no longer needed or the gate drops it;

@@ -13,6 +13,7 @@ from dentsim.domain.book import Book
 from dentsim.domain.calendar import DAY_S, Clock
 from dentsim.domain.campaigns import POST_OP, REACTIVATION, RECALL, TREATMENT_PLAN
 from dentsim.domain.pms import Appointment, PracticeState
+from dentsim.domain.population import Patients
 from dentsim.scenario import BOOK_DAYS_AFTER_END, WEEKDAYS, Scenario, minutes_of
 from dentsim.simulation.eventlog import Recorder
 from dentsim.simulation.rows import AppointmentRow, BookingRow, StaffTaskRow
@@ -63,10 +64,16 @@ class Visits:
         return self.books["treatment" if kind == "treatment" else "hygiene"]
 
     # --- the PMS as it stands at the start -----------------------------------------------------
-    def initial(self, prebooked_day: np.ndarray, rng: np.random.Generator) -> None:
-        """Book the visits booked before the run; note accepted plans still to be scheduled."""
+    def initial(self, patients: Patients, rng: np.random.Generator) -> None:
+        """Book the visits booked before the run; note accepted plans still to be scheduled
+        (an imported practice's own, else drawn)."""
+        prebooked_day = patients.prebooked_day
         for patient in np.flatnonzero(prebooked_day >= 0).tolist():
             self.book(patient, "hygiene", int(prebooked_day[patient]), "prebooked")
+        if patients.plan_value is not None and patients.plan_day is not None:
+            self.state.plan_value[:] = patients.plan_value
+            self.state.plan_day[:] = patients.plan_day
+            return
         clinical = self.scenario.clinical
         has_plan = rng.random(self.state.n) < clinical.share_unscheduled_plans_at_start
         self.state.plan_value[has_plan] = self.plan_values(rng, int(has_plan.sum()))
