@@ -19,6 +19,7 @@ COMMANDS = (
     ("dentsim.cli.validate", "validate"),
     ("dentsim.cli.validate", "schema"),
     ("dentsim.cli.check", "check"),
+    ("dentsim.cli.calibrate", "calibrate_command"),
     ("dentsim.agents.cli", "agent_test"),
     ("dentsim.reports.cli", "report"),
 )
