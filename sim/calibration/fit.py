@@ -35,6 +35,7 @@ CLOSE_ENOUGH = 0.25  # stop when every figure is this share of its half-width fr
 MAX_ITERATIONS = 25
 SIGNIFICANT = 4  # digits of a fitted value as written (and evaluated last)
 Z95 = 1.959963984540054
+NEAR_BOUND = 0.005  # a fitted value this share of its range from an end is at that end
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,9 @@ class ParameterFit:
         sd: its standard error from the Jacobian (the observed figures' binomial errors and the
             replications' noise, propagated); None when the figures do not move with it.
         low, high: value -/+ 1.96 sd, within the parameter's bounds.
-        at_bound: the fit pushed it to the end of its range.
+        bound_low, bound_high: its range.
+        at_bound: the fit pushed it to an end of its range (within NEAR_BOUND of it: the
+            search keeps strictly inside).
     """
 
     figure: str
@@ -76,6 +79,8 @@ class ParameterFit:
     sd: float | None
     low: float
     high: float
+    bound_low: float
+    bound_high: float
     at_bound: bool
 
 
@@ -297,7 +302,8 @@ def _result(
             ParameterFit(
                 figure=name, key=DRIVERS[name].key, start=float(start[i]), value=float(theta[i]),
                 sd=s, low=float(max(lo[i], theta[i] - width)), high=float(min(hi[i], theta[i] + width)),
-                at_bound=bool(theta[i] <= lo[i] or theta[i] >= hi[i]),
+                bound_low=float(lo[i]), bound_high=float(hi[i]),
+                at_bound=bool(min(theta[i] - lo[i], hi[i] - theta[i]) <= NEAR_BOUND * (hi[i] - lo[i])),
             )
         )  # fmt: skip
     return Calibration(

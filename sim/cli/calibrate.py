@@ -112,7 +112,12 @@ def calibrate_command(
         for f in missed:
             o = f.observed
             p = next(p for p in result.parameters if p.figure == o.figure)
-            bound = f", {p.key} at its bound {p.value:.4g}" if p.at_bound else ""
+            bound = (
+                f", with {p.key} at {p.value:.4g}, an end of its range "
+                f"({p.bound_low:.4g} to {p.bound_high:.4g})"
+                if p.at_bound
+                else ""
+            )
             click.echo(
                 f"{o.where}: cannot reach {_pct(o.rate)} (interval {_pct(o.low)} to "
                 f"{_pct(o.high)}); the closest the scenario got is {_pct(f.closest)}{bound}; "
