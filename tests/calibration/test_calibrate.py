@@ -177,3 +177,14 @@ def test_same_input_same_bytes_with_any_number_of_workers(
                "--out", str(out), "--replications", "2", "--workers", "1", "--quiet"])  # fmt: skip
     assert rc == 0
     assert out.read_bytes() == calibrated.out.read_bytes()
+
+
+def test_validate_knows_an_observed_file(
+    calibrated: Calibrated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(calibrated.observed)]) == 0
+    assert "valid observed figures (connect rate, recall conversion, no-show rate)" in (
+        capsys.readouterr().out
+    )
+    assert main(["schema", "--kind", "observed"]) == 0
+    assert '"connect_rate"' in capsys.readouterr().out
