@@ -15,6 +15,7 @@ from dentsim.reports.results import Results, kpi_estimate
 from dentsim.reports.roi import BOOKING_USE_CASES, USE_CASE_LABELS, Roi
 from dentsim.reports.sweep import LOWER_IS_BETTER, ROI_KEYS, Sweep, VariantOutcome
 from dentsim.reports.sweep import Cell as SweepCell
+from dentsim.scenario.calibration import calibrated_to
 
 KPI_TABLE_KEYS = (
     "attempts",
@@ -86,6 +87,9 @@ def run_facts(results: Results, scenario: dict[str, Any], roi: Roi) -> list[tupl
         facts.append(("Practices", f"{roi.n_runs} (figures are sums over the group)"))
     else:
         facts.append(("Seed", str(results.manifest.get("seed", scenario.get("seed", "?")))))
+    calibrated = calibrated_to(scenario)  # the scenario's record, from dentsim calibrate
+    if calibrated:
+        facts.append(("Calibrated to", calibrated))
     version = (results.manifest.get("versions") or {}).get("dentsim")
     if version:
         facts.append(("dentsim", str(version)))

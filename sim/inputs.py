@@ -9,6 +9,7 @@ its JSON Schema. `dentsim validate` and `dentsim schema` are thin layers over th
 | case | `purposes`, `patient`, `patient_record`, `slots` or `expect` | dentsim.agents.conformance.load_case |
 | persona | `replies` (with `answered_by`) | dentsim.agents.persona_files.load_persona (for `agent-test --personas`) |
 | roi | `fees_usd` or `ai`, or only keys ROI inputs have | dentsim.reports.roi.load_roi_inputs |
+| observed | `connect_rate`, `conversion`, ... (a practice's figures) | dentsim.calibration.observed.load_observed |
 | scenario | anything else | dentsim.scenario.load_scenario (and the files it names) |
 
 A file with no key of any kind, and none of a scenario's, is taken as the kind its keys are
@@ -29,6 +30,9 @@ from dentsim.yamlio import read_yaml
 CASE_KEYS = frozenset({"purposes", "patient", "patient_record", "slots", "expect"})
 PERSONA_KEYS = frozenset({"replies", "answered_by"})
 ROI_KEYS = frozenset({"fees_usd", "ai"})
+OBSERVED_KEYS = frozenset(
+    {"connect_rate", "voicemail_rate", "conversion", "no_show_rate", "opt_out_rate"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ def kind_of(data: Any) -> str:
         return "case"
     if "replies" in keys:
         return "persona"
+    if keys & OBSERVED_KEYS:
+        return "observed"
     if keys & ROI_KEYS or (keys and _fits_roi(data)):
         return "roi"
     return _closest_kind(keys)
@@ -222,6 +228,19 @@ def _roi_schema() -> dict[str, Any]:
     return RoiInputs.model_json_schema()
 
 
+def _observed(path: Path) -> str:
+    from dentsim.calibration.observed import load_observed
+
+    figures = load_observed(path)
+    return f"valid observed figures ({', '.join(o.label for o in figures)})"
+
+
+def _observed_schema() -> dict[str, Any]:
+    from dentsim.calibration.observed import ObservedFile
+
+    return ObservedFile.model_json_schema()
+
+
 KINDS: dict[str, Kind] = {
     "scenario": Kind("scenario", "scenario", _scenario, Scenario.model_json_schema),
     "sweep": Kind("sweep", "sweep", _sweep, _sweep_schema),
@@ -229,4 +248,5 @@ KINDS: dict[str, Kind] = {
     "roi": Kind("roi", "ROI inputs", _roi, _roi_schema),
     "case": Kind("case", "agent conformance case", _case, _case_schema),
     "persona": Kind("persona", "caller persona", _persona, _persona_schema),
+    "observed": Kind("observed", "observed figures", _observed, _observed_schema),
 }

@@ -20,6 +20,7 @@ COMMANDS = (
     ("dentsim.cli.validate", "schema"),
     ("dentsim.cli.check", "check"),
     ("dentsim.cli.importing", "import_"),
+    ("dentsim.cli.calibrate", "calibrate_command"),
     ("dentsim.agents.cli", "agent_test"),
     ("dentsim.reports.cli", "report"),
 )

@@ -17,6 +17,7 @@ file loads, the dialogue agent imports and makes an agent).
 | campaigns | the five use cases and their cadences |
 | strategy | strategy, dialogue |
 | group | group (a dental group of practices) |
+| calibration | calibration (the record `dentsim calibrate` writes) |
 | document | the top-level Scenario; loading, named files, overrides |
 """
 

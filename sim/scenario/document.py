@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from dentsim.errors import InputError
+from dentsim.scenario.calibration import CalibrationRecord
 from dentsim.scenario.campaigns import CampaignsConfig
 from dentsim.scenario.fields import (
     BOOK_DAYS_AFTER_END,
@@ -68,6 +69,11 @@ class Scenario(Strict):
     rules_file: str | None = Field(
         None,
         description="Compliance rules laid over the packaged ones (path relative to this file)",
+    )
+    calibration: CalibrationRecord | None = Field(
+        None,
+        description="Written by `dentsim calibrate`: the observed figures the behaviour was "
+        "fitted to (the report names them); changes nothing in a run",
     )
 
     @field_validator("start_date")
