@@ -87,6 +87,9 @@ def run_facts(results: Results, scenario: dict[str, Any], roi: Roi) -> list[tupl
         facts.append(("Practices", f"{roi.n_runs} (figures are sums over the group)"))
     else:
         facts.append(("Seed", str(results.manifest.get("seed", scenario.get("seed", "?")))))
+    if imported(scenario):
+        facts.append(("Patients", "imported from the practice's own export (dentsim import, "
+                                  "de-identified), as the practice held them at export"))  # fmt: skip
     calibrated = calibrated_to(scenario)  # the scenario's record, from dentsim calibrate
     if calibrated:
         facts.append(("Calibrated to", calibrated))
@@ -94,6 +97,19 @@ def run_facts(results: Results, scenario: dict[str, Any], roi: Roi) -> list[tupl
     if version:
         facts.append(("dentsim", str(version)))
     return facts
+
+
+def imported(scenario: dict[str, Any]) -> bool:
+    """Whether the run's patients are an imported practice's (population.from)."""
+    population = scenario.get("population")
+    return isinstance(population, dict) and bool(population.get("from"))
+
+
+def _provenance(scenario: dict[str, Any]) -> str:
+    """', on the practice's own patients (imported), calibrated to its connect rate...'."""
+    said = ", on the practice's own patients (imported)" if imported(scenario) else ""
+    calibrated = calibrated_to(scenario)
+    return f"{said}, calibrated to its {calibrated}" if calibrated else said
 
 
 def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content:
@@ -258,7 +274,7 @@ def roi_content(roi: Roi, results: Results, scenario: dict[str, Any]) -> Content
         title=f"AI outreach for {roi.practice_name}: what it returns",
         subtitle=(
             f"{fmt.plural(roi.active_patients, 'active patient')}, {fmt.day(roi.timeline.start)} to "
-            f"{fmt.day(roi.timeline.end)}, simulated with dentsim"
+            f"{fmt.day(roi.timeline.end)}, simulated with dentsim{_provenance(scenario)}"
         ),
         facts=run_facts(results, scenario, roi),
         figures=figures,

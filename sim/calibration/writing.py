@@ -42,7 +42,7 @@ def _yaml() -> YAML:
 
 
 def _percent(x: float) -> str:
-    return f"{100 * x:.1f} %"
+    return f"{100 * x:.1f}%"
 
 
 def comments(calibration: Calibration, observed_name: str) -> dict[str, str]:
@@ -123,10 +123,14 @@ def calibrated_text(
             p_accept.append(f"{key.rsplit('.', 1)[1]}: {note}")
             note = "; ".join(p_accept)
         _set(doc, key, value, note, scenario)
+    # keep naming the same rules file and imported practice from the calibrated file's folder
     rules = doc.get("rules_file")
     if isinstance(rules, str) and not Path(rules).is_absolute():
-        # keep naming the same rules file from the calibrated file's folder
-        doc["rules_file"] = os.path.relpath((source.parent / rules).resolve(), out.resolve().parent)
+        doc["rules_file"] = _from(source, out, rules)
+    population = doc.get("population")
+    imported = population.get("from") if isinstance(population, dict) else None
+    if isinstance(imported, str) and not Path(imported).is_absolute():
+        population["from"] = _from(source, out, imported)
     doc["calibration"] = record(calibration, observed_file).model_dump()
     doc.yaml_set_comment_before_after_key(
         "calibration",
@@ -171,3 +175,8 @@ def write_calibrated(
         differ = sorted(k for k in want if written.get(k) != want[k])
         raise RuntimeError(f"the calibrated scenario would not load as fitted: {', '.join(differ)}")
     write_bytes(out, text.encode("utf-8"))
+
+
+def _from(source: Path, out: Path, relative: str) -> str:
+    """`relative` (to the source scenario's folder) as seen from the output file's folder."""
+    return os.path.relpath((source.parent / relative).resolve(), out.resolve().parent)

@@ -18,7 +18,7 @@ from dentsim.scenario import load_scenario
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
+    return f"{100 * x:.1f}%"
 
 
 def figures_table(c: Calibration) -> FittedTable:

@@ -56,7 +56,7 @@ def test_the_written_scenario_holds_the_fitted_values_and_keeps_the_rest(
     )
     text = calibrated.out.read_text()
     assert "# a Monday; simulation time 0" in text  # the user's own comments stay
-    assert "fitted to the connect rate of observed.yaml, 44.0 % of 800 calls" in text
+    assert "fitted to the connect rate of observed.yaml, 44.0% of 800 calls" in text
     assert after.calibration is not None and after.calibration.observed_file == "../observed.yaml"
 
 
@@ -93,7 +93,7 @@ def test_a_figure_out_of_reach_is_refused(
                "--replications", "2", "--quiet"])  # fmt: skip
     err = capsys.readouterr().err
     assert rc == 1
-    assert f"{observed}:2: connect_rate: cannot reach 97.0 %" in err
+    assert f"{observed}:2: connect_rate: cannot reach 97.0%" in err
     assert "the closest the scenario got is" in err
     assert re.search(r"with behaviour\.own_practice_answer_factor at (2\.9\d*|3), ", err)
     assert "an end of its range (0.5 to 3)" in err

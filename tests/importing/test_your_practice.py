@@ -1,5 +1,5 @@
-"""The README's "Your practice" route end to end: import the example export, run the example
-scenario on it, audit the run."""
+"""The README's "Your practice" route end to end: import the example export, calibrate the example
+scenario to the example's observed figures, run it, audit it, report it."""
 
 from __future__ import annotations
 
@@ -16,12 +16,17 @@ def test_the_example_scenario_runs_the_imported_example_practice(tmp_path: Path)
     shutil.copytree(ROOT / "examples", examples)
     practice = tmp_path / "my_practice"  # where examples/my_practice.yaml looks: ../my_practice
     assert main(["import", str(examples / "opendental"), "--out", str(practice)]) == 0
-    scenario = examples / "my_practice.yaml"
-    short = scenario.read_text().replace("days: 365 ", "days: 60  ", 1)
-    assert short != scenario.read_text()
-    scenario.write_text(short)
+    scenario = examples / "my_practice.yaml"  # a year of the 300-patient example practice
     assert main(["validate", str(scenario)]) == 0
+    # calibrated into another folder: the written file still finds the imported practice
+    calibrated = tmp_path / "fitted" / "mine.yaml"
+    args = ["calibrate", str(scenario), "--observed", str(examples / "observed.yaml")]
+    assert main([*args, "--out", str(calibrated), "--replications", "2", "--quiet"]) == 0
+    assert "from: ../my_practice" in calibrated.read_text()
     out = tmp_path / "run"
-    assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(calibrated), "--out", str(out), "--quiet"]) == 0
     report = audit_run(out)
     assert report.ok and report.contacts_checked > 100
+    assert main(["report", str(out)]) == 0
+    html = (out / "report" / "report.html").read_text()
+    assert "on the practice&#39;s own patients (imported), calibrated to its connect rate" in html
