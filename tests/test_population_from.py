@@ -162,8 +162,8 @@ def test_a_missing_folder_or_file_is_refused_at_population_from(
             "column status: 1 row with a value other than active, inactive (the first is row 1)",
         ),
         (
-            lambda t: replaced(t, "phone", ["213-555-1234"] * t.num_rows, pa.string()),
-            "column phone: 300 rows with a number outside the fiction range",
+            lambda t: replaced(t, "phone", ["213-867-5309"] * t.num_rows, pa.string()),
+            "column phone: 300 rows with a number outside the 555 exchange",
         ),
         (
             lambda t: replaced(t, "next_visit_date", [date(2025, 12, 1)] * t.num_rows, pa.date32()),

@@ -56,7 +56,10 @@ CODES: dict[str, frozenset[str]] = {
     "state": frozenset(get_args(USState)),
     "phone_state": frozenset(get_args(USState)),
 }
-FICTIONAL_PHONE = r"^[2-9]\d\d-555-01\d\d$"
+# What `dentsim import` writes: the fiction range 555-0100..0199 first, then, for an area code
+# that holds more numbers, the rest of the 555 exchange (555-1212, directory assistance, never)
+FICTIONAL_PHONE = r"^[2-9]\d\d-555-\d{4}$"
+DIRECTORY_ASSISTANCE = "-555-1212"
 
 
 class _Open(BaseModel):
@@ -202,8 +205,11 @@ def _value_problems(table: pa.Table, exported_on: date) -> list[str]:
     phone = table.column("phone")
     flag(
         "phone",
-        pc.invert(pc.match_substring_regex(phone, FICTIONAL_PHONE)).to_numpy(),
-        "a number outside the fiction range NXX-555-0100..0199 (an import de-identifies every number)",
+        (
+            pc.invert(pc.match_substring_regex(phone, FICTIONAL_PHONE)).to_numpy()
+            | pc.ends_with(phone, DIRECTORY_ASSISTANCE).to_numpy()
+        ),
+        "a number outside the 555 exchange NXX-555-XXXX (an import de-identifies every number)",
     )
     for name in ("tz_address", "tz_phone"):
         zones = table.column(name).to_pylist()
