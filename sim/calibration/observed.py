@@ -60,6 +60,13 @@ class ObservedFile(Strict):
     def _some(self) -> ObservedFile:
         if not observed_figures(self):
             raise ValueError(f"give at least one figure: {', '.join(FIGURES)}")
+        connect, machine = self.connect_rate, self.voicemail_rate
+        if connect is not None and machine is not None and connect.rate + machine.rate > 1:
+            # a call is answered by the patient or reaches a machine, never both
+            raise ValueError(
+                f"connect_rate {connect.rate:g} and voicemail_rate {machine.rate:g} add up to "
+                f"{connect.rate + machine.rate:g}: no calls can be both, so at most 1"
+            )
         return self
 
 

@@ -13,6 +13,7 @@ from dentsim.calibration.fit import Calibration, calibrate
 from dentsim.calibration.observed import load_observed
 from dentsim.calibration.writing import write_calibrated
 from dentsim.cli.tables import FittedTable
+from dentsim.errors import InputError
 from dentsim.files import check_output_file
 from dentsim.scenario import load_scenario
 
@@ -92,6 +93,11 @@ def calibrate_command(
     observed = load_observed(observed_file)
     out = Path(out_file)
     check_output_file(out, "--out")
+    for option, given in (("SCENARIO", scenario_file), ("--observed", observed_file)):
+        if out.resolve() == Path(given).resolve():
+            raise InputError(
+                f"--out {out}: is the {option} file; write the calibrated scenario to a new file"
+            )
     err = Console(stderr=True)
 
     def progress(n: int, means: list[float]) -> None:

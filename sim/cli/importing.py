@@ -3,6 +3,7 @@ as a practice folder a scenario can start from (`population: {from: PRACTICE_DIR
 
 from __future__ import annotations
 
+import typing
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 
 from dentsim.errors import InputError
 from dentsim.importing import FORMATS, import_practice
+from dentsim.scenario.fields import USState
 
 MAX_WARNINGS = 20
 
@@ -66,9 +68,9 @@ def import_(
     state: str | None, name: str | None,
 ) -> int:  # fmt: skip
     """Import a practice's patients from a PMS export, de-identified on the way in."""
-    if state is not None and (len(state) != 2 or not state.isalpha() or not state.isupper()):
+    if state is not None and state not in typing.get_args(USState):
         raise InputError(
-            f"--state {state}: expected the two capital letters of a state, such as FL"
+            f"--state {state}: expected the two capital letters of a US state, such as FL"
         )
     result = import_practice(export_dir, out, fmt, mapping, as_of, state, name)
     for line in result.warnings[:MAX_WARNINGS]:

@@ -188,3 +188,31 @@ def test_validate_knows_an_observed_file(
     )
     assert main(["schema", "--kind", "observed"]) == 0
     assert '"connect_rate"' in capsys.readouterr().out
+
+
+def test_two_rates_of_the_same_calls_that_add_up_past_one_are_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    observed = tmp_path / "observed.yaml"
+    observed.write_text(
+        "connect_rate: {rate: 0.4, calls: 100}\nvoicemail_rate: {rate: 0.7, calls: 100}\n"
+    )
+    assert main(["calibrate", str(short_scenario(tmp_path)), "--observed", str(observed),
+                 "--out", str(tmp_path / "out.yaml"), "--quiet"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "add up to 1.1: no calls can be both" in err and "evaluation" not in err
+
+
+@pytest.mark.parametrize("which", ["scenario", "observed"])
+def test_the_output_cannot_be_an_input(
+    which: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = short_scenario(tmp_path)
+    observed = tmp_path / "observed.yaml"
+    observed.write_text("connect_rate: {rate: 0.44, calls: 800}\n")
+    before = {p: p.read_bytes() for p in (scenario, observed)}
+    out = scenario if which == "scenario" else observed
+    args = ["calibrate", str(scenario), "--observed", str(observed), "--out", str(out)]
+    assert main([*args, "--quiet"]) == 2
+    assert "write the calibrated scenario to a new file" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in before} == before

@@ -54,3 +54,11 @@ def test_a_practice_with_more_numbers_than_the_fiction_range_imports_validates_a
     out = tmp_path / "run"
     assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
     assert audit_run(out).ok
+
+
+def test_a_state_that_is_not_one_is_refused_at_import(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "p"
+    assert main(["import", str(ROOT / "examples" / "opendental"), "--out", str(out),
+                 "--state", "ZZ"]) == 2  # fmt: skip
+    assert "--state ZZ: expected the two capital letters of a US state" in capsys.readouterr().err
+    assert not out.exists()
