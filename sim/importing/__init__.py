@@ -26,6 +26,9 @@ class Result:
     excluded: dict[str, int]  # patients not imported, by status (archived, deceased...)
 
 
+MAX_REASONS = 20  # an export whose every row is refused: the first reasons, then a count
+
+
 def import_practice(
     export_dir: Path | str, out: Path | str, fmt: str = "opendental",
     mapping: Path | str | None = None, as_of: date | None = None, state: str | None = None,
@@ -50,6 +53,13 @@ def import_practice(
         export = generic.read(export_dir, Path(mapping), as_of, log)
     else:
         raise InputError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+    if not export.people:  # say why, row by row, as an import with some rows left would
+        said = list(dict.fromkeys(log.warnings))
+        more = [f"... and {len(said) - MAX_REASONS:,} more"] if len(said) > MAX_REASONS else []
+        raise InputError(
+            [*said[:MAX_REASONS], *more,
+             "the export holds no patient that can be imported; nothing written"]
+        )  # fmt: skip
     table, profile, summary = practice_dir.build(export, state, name, log.skipped_rows)
     practice_dir.save(out, table, profile)
     return Result(summary, list(dict.fromkeys(log.warnings)), dict(sorted(export.excluded.items())))

@@ -95,7 +95,7 @@ def read(folder: Path, mapping_path: Path, as_of: date | None, log: Log) -> Expo
     if not path.is_file():
         raise InputError(f"{path}: missing (the file {mapping_path} names)")
     fields = cols.model_dump(exclude_none=True)
-    table = read_table(path, list(fields.values()))
+    table = read_table(path, list(fields.values()), log)
     formats = (m.date_format, "%Y-%m-%d")
     export = Export("csv", [])
     values = {

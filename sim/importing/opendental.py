@@ -80,11 +80,11 @@ def read(folder: Path, as_of: date | None, log: Log) -> Export:
         path = folder / f"{name}.csv"
         if not path.is_file():
             raise InputError(f"{path}: missing: an Open Dental export needs {name}.csv")
-        tables[name] = read_table(path, required)
+        tables[name] = read_table(path, required, log)
     for name, required in OPTIONAL.items():
         path = folder / f"{name}.csv"
         if path.is_file():
-            tables[name] = read_table(path, required)
+            tables[name] = read_table(path, required, log)
 
     export = Export("opendental", [])
     patients = _patient_rows(tables["patient"].rows, export, log)

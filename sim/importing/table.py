@@ -65,8 +65,10 @@ class Log:
         self.warnings.append(f"{row.at(column)}: {why}; read as blank")
 
 
-def read_table(path: Path, required: Sequence[str]) -> Table:
-    """Read `path` as a CSV with a header row; exit-2 problems when it cannot be used at all."""
+def read_table(path: Path, required: Sequence[str], log: Log) -> Table:
+    """Read `path` as a CSV with a header row; exit-2 problems when it cannot be used at all. A
+    row with more or fewer cells than the header (an unquoted comma in an address) would read
+    every later cell in the wrong column: it is skipped, with a warning."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
@@ -80,7 +82,7 @@ def read_table(path: Path, required: Sequence[str]) -> Table:
                     f"{path}:1: missing required column{'s' if len(missing) > 1 else ''} "
                     f"{', '.join(missing)} (the header has {len(columns)} columns)"
                 )
-            rows = list(_rows(reader, columns, path))
+            rows = list(_rows(reader, columns, path, log))
     except UnicodeDecodeError as e:
         raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except csv.Error as e:
@@ -88,15 +90,19 @@ def read_table(path: Path, required: Sequence[str]) -> Table:
     return Table(path, columns, rows)
 
 
-def _rows(reader: Iterator[list[str]], columns: list[str], path: Path) -> Iterator[Row]:
+def _rows(reader: Iterator[list[str]], columns: list[str], path: Path, log: Log) -> Iterator[Row]:
     n = len(columns)
     for cells in reader:
         line = reader.line_num  # type: ignore[attr-defined]
         if not any(c.strip() for c in cells):
             continue  # a blank line (often the last)
-        if len(cells) < n:
-            cells = cells + [""] * (n - len(cells))
-        yield Row({c: v.strip() for c, v in zip(columns, cells, strict=False)}, path, line)
+        if len(cells) != n:
+            log.skipped_rows += 1
+            log.warnings.append(
+                f"{path}:{line}: {len(cells)} cells, the header has {n}; row skipped"
+            )
+            continue
+        yield Row({c: v.strip() for c, v in zip(columns, cells, strict=True)}, path, line)
 
 
 def parse_date(text: str, formats: Sequence[str] = _DATE_FORMATS) -> date | None:

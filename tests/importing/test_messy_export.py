@@ -71,3 +71,46 @@ def test_the_usual_mess_imports_and_bad_rows_are_skipped_and_named(
     assert date(2025, 12, 1) in set(t.recall_due_date)
     assert t.next_visit_date.dropna().tolist() == [date(2026, 3, 1)]
     assert "without a birth date" in out
+
+
+def test_a_row_with_an_unquoted_comma_is_skipped_not_read_into_the_wrong_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    shifted = PATIENT[1].replace("1 Elm St", "1 Elm St, Apt 2")  # one cell more than the header
+    short = ",".join(PATIENT[3].split(",")[:10])  # the phones and the rest cut off
+    _write(export / "patient.csv", [PATIENT[0], shifted, PATIENT[2], short])
+    _write(export / "recall.csv", RECALL)
+    _write(export / "appointment.csv", APPOINTMENT)
+    code, out, err = run_import(capsys, export, "--out", tmp_path / "p", "--as-of", "2026-01-05")
+    assert code == 0, err
+    patient = export / "patient.csv"
+    assert f"{patient}:2: 19 cells, the header has 18; row skipped" in err
+    assert f"{patient}:4: 10 cells, the header has 18; row skipped" in err
+    profile = yaml.safe_load((tmp_path / "p" / "practice.yaml").read_text())
+    assert profile["counts"]["skipped_rows"] == 2 and profile["counts"]["patients"] == 1
+
+
+def test_an_export_whose_every_row_is_refused_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    no_phones = [
+        PATIENT[0],
+        *(f"{i},Name,Some,0,0,1980-01-01,,,CA,90210,,,,{i},0,0,," for i in range(1, 31)),
+    ]
+    _write(export / "patient.csv", no_phones)
+    _write(export / "recall.csv", RECALL[:1])
+    _write(export / "appointment.csv", APPOINTMENT[:1])
+    code, _, err = run_import(capsys, export, "--out", tmp_path / "p", "--as-of", "2026-01-05")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert (
+        lines[0]
+        == f"{export / 'patient.csv'}:2: column WirelessPhone: no usable phone number (WirelessPhone, HmPhone, WkPhone); row skipped"
+    )
+    assert lines[-2] == "... and 10 more"
+    assert lines[-1] == "the export holds no patient that can be imported; nothing written"
+    assert not (tmp_path / "p").exists()
