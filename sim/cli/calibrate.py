@@ -31,14 +31,14 @@ def figures_table(c: Calibration) -> FittedTable:
                 o.label,
                 (
                     f"{_pct(o.rate)} [{_pct(o.low)}, {_pct(o.high)}]",
-                    f"{o.n:,} {o.unit}",
+                    f"{o.n:,} {o.unit if o.n != 1 else o.unit.removesuffix('s')}",
                     f"{_pct(f.simulated)} [{_pct(f.low)}, {_pct(f.high)}]",
                     "yes" if f.reached else f"NO (closest {_pct(f.closest)})",
                 ),
             )
         )
     return FittedTable(
-        f"observed against simulated (mean over {c.replications} replications, 95 % intervals)",
+        f"observed against simulated (mean over {c.replications} replications, 95% intervals)",
         "figure",
         ("observed", "behind it", "simulated", "within"),
         tuple(rows),

@@ -7,11 +7,11 @@ examples/mapping.yaml maps examples/generic/patients.csv.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dentsim.errors import InputError
 from dentsim.importing.records import Export, Person, language_code, state_code, zip3
@@ -86,6 +86,21 @@ class Mapping(BaseModel):
     date_format: str = Field("%Y-%m-%d", max_length=40, description="strptime form of dates")
     columns: Columns
     values: Values = Values()
+
+    @field_validator("date_format")
+    @classmethod
+    def _reads_a_date(cls, form: str) -> str:
+        # a form that cannot write and read back a date would blank every date of the file
+        sample = date(2026, 3, 9)
+        try:
+            if datetime.strptime(sample.strftime(form), form).date() != sample:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                "expected a form that reads a whole date (year, month and day), "
+                "for example '%m/%d/%Y'"
+            ) from None
+        return form
 
 
 def read(folder: Path, mapping_path: Path, as_of: date | None, log: Log) -> Export:

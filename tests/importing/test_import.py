@@ -3,6 +3,7 @@ counts, determinism, and the refusals that write nothing."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -147,3 +148,23 @@ def test_a_bad_mapping_names_file_line_and_key(
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "phone_type: Phone Type" in ln)
     assert f"{bad}:{line}: columns.phone_typo" in err
     assert "values.status.A" in err and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("form", ["%d.%m.%Q", "%Y", "%m/%d"])
+def test_a_mapping_date_form_that_cannot_read_a_date_is_refused_at_its_line(
+    form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = MAPPING.read_text()
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(re.sub(r'(?m)^date_format: "[^"]*"', f'date_format: "{form}"', text))
+    args = [GENERIC, "--format", "csv", "--mapping"]
+    code, _, err = run_import(capsys, *args, mapping, "--out", tmp_path / "p")
+    assert code == 2 and not (tmp_path / "p").exists()
+    line = (
+        text.splitlines().index(next(x for x in text.splitlines() if x.startswith("date_format")))
+        + 1
+    )
+    assert err.strip() == (
+        f"{mapping}:{line}: date_format: expected a form that reads a whole date (year, month "
+        f"and day), for example '%m/%d/%Y', found '{form}'"
+    )
