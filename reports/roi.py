@@ -356,6 +356,7 @@ class Prepared:
     simulated: int  # simulated active patients (mean over replications, sum over a group)
     warm: int  # warm-up days, one for all runs
     parts: list[dict[str, np.ndarray]]  # each run's counts, scaled (a group's practices)
+    summed: bool  # a group: `quantities` is the practices' counts summed
 
 
 def prepare(quantities: list[dict[str, np.ndarray]], inputs: RoiInputs, how: str) -> Prepared:
@@ -368,13 +369,9 @@ def prepare(quantities: list[dict[str, np.ndarray]], inputs: RoiInputs, how: str
     scale = given / simulated if given and simulated else 1.0
     # one warm-up for all: found in the runs' summed contacts, so every run has the same window
     warm = warmup_days(np.sum([q["voice_by_day"] + q["sms_by_day"] for q in quantities], axis=0))
-    return Prepared(
-        [_scaled(q, scale) for q in quantities],
-        scale,
-        round(simulated),
-        warm,
-        [_scaled(q, scale) for q in runs],
-    )
+    scaled = [_scaled(q, scale) for q in quantities]
+    parts = [_scaled(q, scale) for q in runs] if how == "sum" else scaled
+    return Prepared(scaled, scale, round(simulated), warm, parts, how == "sum")
 
 
 # Figures that are not sums of a group's practices: shares and ratios, the months billed, and
@@ -405,6 +402,28 @@ def group_figures(
     return total, parts
 
 
+def price(
+    p: Prepared, inputs: RoiInputs, units: UnitValues, tl: Timeline
+) -> tuple[dict[str, Estimate], list[dict[str, np.ndarray]]]:
+    """The figures, each an Estimate (a group's: the sums of its practices'; replications': their
+    means), and each run's own figures with the shared warm-up (a practice of a group, a
+    replication)."""
+    if p.summed:
+        total, parts = group_figures(p, inputs, units, tl)
+        derived = [total]
+    else:
+        derived = parts = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
+    for d, q in zip(derived, p.quantities, strict=True):
+        d["warmup_days"] = np.array(float(p.warm))
+        d["steady_days"] = np.array(float(tl.days - p.warm))
+        d["steady_contacts"] = np.array(steady_contacts(q, p.warm))
+    values = {
+        k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived]), support(k))
+        for k in derived[0]
+    }
+    return values, parts
+
+
 def combine_runs(
     quantities: list[dict[str, np.ndarray]],
     inputs: RoiInputs,
@@ -418,20 +437,7 @@ def combine_runs(
     ones, when the practice gave its own count) and the simulated active patients.
     """
     p = prepare(quantities, inputs, how)
-    if how == "sum":
-        derived = [group_figures(p, inputs, units, tl)[0]]
-    else:
-        derived = [derive(q, inputs, units, tl, p.warm) for q in p.quantities]
-    for d, q in zip(derived, p.quantities, strict=True):
-        d["warmup_days"] = np.array(float(p.warm))
-        d["steady_days"] = np.array(float(tl.days - p.warm))
-        d["steady_contacts"] = np.array(steady_contacts(q, p.warm))
-    keys = derived[0].keys()
-    values = {
-        k: mean_estimate(np.stack([np.asarray(d[k], np.float64) for d in derived]), support(k))
-        for k in keys
-    }
-    return values, p.scale, p.simulated
+    return price(p, inputs, units, tl)[0], p.scale, p.simulated
 
 
 def support(key: str) -> Support:

@@ -11,9 +11,8 @@ from dentsim.reports.roi import (
     PracticeRow,
     Roi,
     RoiInputs,
-    combine_runs,
-    group_figures,
     prepare,
+    price,
     run_quantities,
     timeline,
     unit_values,
@@ -33,13 +32,11 @@ def roi_from_runs(results: Results, runs: list[Run], inputs: RoiInputs) -> Roi:
     tl = timeline(scenario)
     units = unit_values(inputs, scenario)
     how = "sum" if results.kind == "group" else "mean"
-    quantities = [run_quantities(r, tl) for r in runs]
-    values, scale, simulated = combine_runs(quantities, inputs, units, tl, how)
-    prepared = prepare(quantities, inputs, how)
+    prepared = prepare([run_quantities(r, tl) for r in runs], inputs, how)
+    values, parts = price(prepared, inputs, units, tl)
     practices: tuple[PracticeRow, ...] = ()
     if results.kind == "group":
         # each practice on its own, with the group's warm-up: the group's figures are their sums
-        _, parts = group_figures(prepared, inputs, units, tl)
         practices = tuple(
             PracticeRow(
                 _run_name(run) or f"Practice {i + 1}",
@@ -53,9 +50,9 @@ def roi_from_runs(results: Results, runs: list[Run], inputs: RoiInputs) -> Roi:
         inputs=inputs,
         timeline=tl,
         practice_name=_practice_name(inputs, results, runs),
-        active_patients=inputs.practice.active_patients or simulated,
-        simulated_patients=simulated,
-        scale=scale,
+        active_patients=inputs.practice.active_patients or prepared.simulated,
+        simulated_patients=prepared.simulated,
+        scale=prepared.scale,
         n_runs=len(runs),
         combined=COMBINED[results.kind].format(n=len(runs)),
         kind=results.kind,

@@ -23,9 +23,8 @@ from dentsim.reports.results import Results, read_columns, read_json, read_run
 from dentsim.reports.roi import (
     USE_CASE_LABELS,
     RoiInputs,
-    combine_runs,
-    derive,
     prepare,
+    price,
     run_quantities,
     timeline,
     unit_values,
@@ -343,20 +342,18 @@ def variant_outcomes(
         runs = [read_run(d) for d in dirs]
         tl = timeline(runs[0].scenario)
         units = unit_values(inputs, runs[0].scenario)
-        quantities = [run_quantities(r, tl) for r in runs]
         audits = [compliance([(r.path, r)], rules_file) for r in runs]
-        values, _, _ = combine_runs(quantities, inputs, units, tl, "mean")
+        # each replication with the variant's warm-up, so the mean of the paired differences is
+        # the difference of the means shown
+        prepared = prepare([run_quantities(r, tl) for r in runs], inputs, "mean")
+        values, each = price(prepared, inputs, units, tl)
         # the steady year leads, as on a run's ROI page; a run too short for one shows its period
         steady = bool(np.isfinite(values["steady:net_return_usd"].value))
         pre = "steady:" if steady else ""
-        # each replication with the variant's warm-up, so the mean of the paired differences is
-        # the difference of the means shown
-        prepared = prepare(quantities, inputs, "mean")
-        per_rep[name] = {}
-        for path, q in zip(dirs, prepared.quantities, strict=True):
-            one = derive(q, inputs, units, tl, prepared.warm)
-            figures = {k: float(one[pre + k]) for k in ROI_KEYS}
-            per_rep[name][_replication(path.name)] = figures
+        per_rep[name] = {
+            _replication(path.name): {k: float(one[pre + k]) for k in ROI_KEYS}
+            for path, one in zip(dirs, each, strict=True)
+        }
         out[name] = VariantOutcome(
             n_runs=len(runs),
             cells={k: _cell(values[pre + k]) for k in ROI_KEYS},
